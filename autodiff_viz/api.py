@@ -1,0 +1,99 @@
+"""The public entry points: trace, gradient, jacobian.
+
+>>> from autodiff_viz import gradient, jacobian
+>>> g = gradient("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+>>> round(g["x1"], 6), g["x2"]
+(2.583853, 2.0)
+>>> jacobian("a = x*y; b = x + y", at={"x": 2, "y": 5}, mode="forward")
+{'a': {'x': 5.0, 'y': 2.0}, 'b': {'x': 1.0, 'y': 1.0}}
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from .errors import InputError
+from .graph import Graph
+from .parser import parse
+from .passes import forward, linearize, primal, reverse
+from .trace import Trace
+
+MODES = ("primal", "forward", "reverse", "both")
+Source = "str | Graph | Callable[..., Any]"
+
+
+def to_graph(source: Any, share: bool = True) -> Graph:
+    """A graph from text, a Graph, or a Python function."""
+    if isinstance(source, Graph):
+        return source
+    if isinstance(source, str):
+        return parse(source, share=share)
+    if callable(source):
+        from .tracing import trace_function
+        return trace_function(source, share=share)
+    raise InputError(f"cannot build a graph from {type(source).__name__}",
+                     hint="give an expression as text, a Graph, or a Python function")
+
+
+def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both",
+          wrt: str | Sequence[str] | None = None, seed: Mapping[str, float] | None = None,
+          output: str | None = None, output_seed: float = 1.0, notation: str = "w",
+          share: bool = True) -> Trace:
+    """Run the passes and return a :class:`~autodiff_viz.trace.Trace`.
+
+    ``mode``: "primal", "forward", "reverse" or "both". Forward mode runs one
+    pass per input named in ``wrt`` (default: every input) or one pass along
+    the direction ``seed``; reverse mode one pass per output (or ``output``).
+
+    >>> t = trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward", wrt="x2")
+    >>> t.gradient
+    {'x2': 2.0}
+    """
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
+    graph = to_graph(source, share)
+    if output is not None:
+        graph.output_id(output)  # validates the name
+    at = dict(at or {})
+    p = primal(graph, at)
+    lin = None if mode == "primal" else linearize(graph, p)
+    fwd, rev = [], []
+    if mode in ("forward", "both"):
+        if seed is not None and wrt is not None:
+            raise InputError("give either wrt or seed, not both",
+                             hint="wrt=x1 means the seed x1=1 and every other input 0")
+        if seed is not None:
+            seeds = [dict(seed)]
+        else:
+            names = [wrt] if isinstance(wrt, str) else list(wrt or graph.input_names)
+            bad = [n for n in names if n not in graph.input_names]
+            if bad:
+                raise InputError(f"cannot differentiate with respect to {', '.join(bad)}: "
+                                 "not an input",
+                                 hint=f"the inputs are: {', '.join(graph.input_names)}")
+            seeds = [{n: 1.0} for n in names]
+        fwd = [forward(graph, p, lin, s) for s in seeds]  # type: ignore[arg-type]
+    if mode in ("reverse", "both"):
+        outs = [output] if output is not None else graph.output_names
+        rev = [reverse(graph, p, lin, o, output_seed) for o in outs]  # type: ignore[arg-type]
+    values = {n: p.values[i] for n, i in zip(graph.input_names, graph.inputs)}
+    return Trace(graph, values, p, lin, fwd, rev, notation, mode)
+
+
+def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
+             output: str | None = None) -> dict[str, Any]:
+    """∂output/∂input for every input (one reverse pass, or one forward pass per input)."""
+    if mode not in ("forward", "reverse"):
+        raise InputError(f"gradient mode must be 'forward' or 'reverse', not {mode!r}")
+    graph = to_graph(source)
+    if output is None:
+        graph.output_id(None)  # several outputs: the error asks which one
+    name = output if output is not None else graph.outputs[0][0]
+    t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None)
+    return t.jacobian[name]
+
+
+def jacobian(source: Any, at: Mapping[str, Any], *, mode: str = "reverse") -> dict[str, dict[str, Any]]:
+    """Every ∂output/∂input: one reverse pass per output or one forward pass per input."""
+    if mode not in ("forward", "reverse"):
+        raise InputError(f"jacobian mode must be 'forward' or 'reverse', not {mode!r}")
+    return trace(source, at, mode=mode).jacobian

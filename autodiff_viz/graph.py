@@ -1,0 +1,326 @@
+"""The computational graph: a DAG of inputs, constants and operations.
+
+Node ids are fixed at build: inputs first (in order of first appearance), then
+constants, then operations in the order they are written (a topological
+order). Names in the three notations derive from that order.
+
+>>> from autodiff_viz import parse
+>>> g = parse("sin(x1) + x1*x2")
+>>> g.labels("w")
+['w1', 'w2', 'w3', 'w4', 'w5']
+>>> g.formula(4)
+'w3 + w4'
+>>> g.labels("v")
+['v-1', 'v0', 'v1', 'v2', 'v3']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .errors import InputError
+from .ops import PREC_ATOM, Op
+from .printing import apply_format, atom, number
+
+if TYPE_CHECKING:
+    import networkx
+
+NOTATIONS = ("w", "v", "u")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One node: an input, a constant or an operation applied to parents."""
+
+    id: int
+    kind: str  # "input", "const" or "op"
+    op: Op | None = None
+    parents: tuple[int, ...] = ()
+    name: str | None = None  # input variable, or the name an assignment gave it
+    value: float | None = None  # constants only
+    text: str | None = None  # constants only: "2", "pi", "-0.5"
+    span: tuple[int, int] | None = None  # where it was first written
+
+
+class Graph:
+    """An immutable computational graph with named inputs and outputs."""
+
+    def __init__(self, nodes: list[Node], outputs: list[tuple[str, int]],
+                 source: str | None = None, share: bool = True) -> None:
+        self.nodes: tuple[Node, ...] = tuple(nodes)
+        self.inputs: tuple[int, ...] = tuple(n.id for n in nodes if n.kind == "input")
+        self.outputs: tuple[tuple[str, int], ...] = tuple(outputs)
+        self.source = source
+        self.share = share
+        self.names: dict[str, int] = {n.name: n.id for n in nodes if n.name}
+        for name, i in outputs:
+            self.names.setdefault(name, i)
+        self._labels: dict[str, list[str]] = {}
+
+    # -- structure ---------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [self.nodes[i].name for i in self.inputs]  # type: ignore[misc]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [name for name, _ in self.outputs]
+
+    @cached_property
+    def children(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Per node, the (child id, argument position) pairs that use it, by child id."""
+        kids: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        for n in self.nodes:
+            for pos, p in enumerate(n.parents):
+                kids[p].append((n.id, pos))
+        return tuple(tuple(k) for k in kids)
+
+    @cached_property
+    def op_count(self) -> int:
+        return sum(1 for n in self.nodes if n.kind == "op")
+
+    @cached_property
+    def edge_count(self) -> int:
+        return sum(len(n.parents) for n in self.nodes)
+
+    def output_id(self, name: str | None = None) -> int:
+        """The node of output ``name`` (the only output when ``name`` is None)."""
+        if name is None:
+            if len(self.outputs) != 1:
+                raise InputError(
+                    f"this program has {len(self.outputs)} outputs "
+                    f"({', '.join(self.output_names)})",
+                    hint="choose one with output=NAME (--output NAME on the command line)")
+            return self.outputs[0][1]
+        for oname, i in self.outputs:
+            if oname == name:
+                return i
+        if name in self.names:
+            return self.names[name]
+        raise InputError(f"unknown output {name!r}",
+                         hint=f"outputs are: {', '.join(self.output_names)}")
+
+    def with_outputs(self, names: list[str]) -> "Graph":
+        """The same graph with the outputs chosen by name (any named node)."""
+        outs = [(n, self.output_id(n)) for n in names]
+        return Graph(list(self.nodes), outs, self.source, self.share)
+
+    # -- names -------------------------------------------------------------
+    def labels(self, notation: str = "w") -> list[str]:
+        """Numbered label of every node (constants get their text)."""
+        if notation not in NOTATIONS:
+            raise InputError(f"unknown notation {notation!r}",
+                             hint="use one of: w (w1, w2, ...), v (v-1, v0, v1, ...), u (u1, ...)")
+        if notation not in self._labels:
+            n_in = len(self.inputs)
+            out: list[str] = []
+            k = 0
+            for n in self.nodes:
+                if n.kind == "const":
+                    out.append(n.text or "")
+                    continue
+                k += 1
+                if notation == "v":
+                    out.append(f"v{k - n_in}")
+                else:
+                    out.append(f"{notation}{k}")
+            self._labels[notation] = out
+        return self._labels[notation]
+
+    def display_names(self, notation: str = "w") -> list[str]:
+        """The name a view shows: an assignment's name, else the numbered label."""
+        labels = self.labels(notation)
+        return [n.name if (n.kind == "op" and n.name) else labels[n.id] for n in self.nodes]
+
+    # -- formulas ------------------------------------------------------------
+    def _atoms(self, notation: str, style: str) -> list[tuple[str, int]]:
+        names = self.display_names(notation)
+        out = []
+        for n in self.nodes:
+            if n.kind == "const" and n.text and n.text not in ("pi", "e", "-pi", "-e"):
+                out.append(number(n.value, style))  # type: ignore[arg-type]
+            elif n.kind == "const" and n.text and n.text.startswith("-"):
+                out.append((("−" if style == "unicode" else "-") + atom(n.text[1:], style)[0],
+                            30))
+            else:
+                out.append(atom(names[n.id], style))
+        return out
+
+    def formula(self, i: int, notation: str = "w", style: str = "text",
+                args: list[tuple[str, int]] | None = None) -> str:
+        """Definition of node ``i`` in terms of its parents' names (or ``args``)."""
+        n = self.nodes[i]
+        if n.kind != "op":
+            return self.nodes[i].name or (n.text or "")
+        if args is None:
+            atoms = self._atoms(notation, style)
+            args = [atoms[p] for p in n.parents]
+        return apply_format(n.op, args, style)[0]  # type: ignore[arg-type]
+
+    def partial_formula(self, i: int, k: int, notation: str = "w", style: str = "text") -> str:
+        """Formula of ∂node_i/∂(its k-th parent), in the parents' names."""
+        n = self.nodes[i]
+        atoms = self._atoms(notation, "text")
+        args = [a if p == PREC_ATOM else f"({a})" for a, p in (atoms[q] for q in n.parents)]
+        consts = [self.nodes[q].value if self.nodes[q].kind == "const" else None
+                  for q in n.parents]
+        text = n.op.partial_formula(k, args, consts)  # type: ignore[union-attr]
+        if style == "text":
+            return text
+        from .parser import reformat  # the formula is in our language: reprint it
+        return reformat(text, style)
+
+    def expressions(self, style: str = "text", limit: int = 120) -> list[str | None]:
+        """Every node's definition in terms of the inputs; None past ``limit`` chars."""
+        exprs: list[tuple[str, int] | None] = []
+        atoms = self._atoms("w", style)
+        for n in self.nodes:
+            if n.kind == "input":
+                exprs.append(atom(n.name, style))  # type: ignore[arg-type]
+            elif n.kind == "const":
+                exprs.append(atoms[n.id])
+            else:
+                args = [exprs[p] for p in n.parents]
+                if any(a is None for a in args):
+                    exprs.append(None)
+                    continue
+                e = apply_format(n.op, args, style)  # type: ignore[arg-type]
+                exprs.append(e if len(e[0]) <= limit else None)
+        return [e[0] if e else None for e in exprs]
+
+    def to_program(self) -> str:
+        """The graph as a program in the expression language, one statement per operation.
+
+        ``parse(g.to_program())`` gives back the same graph.
+        """
+        taken = set(self.names)
+        out_of: dict[int, str] = {}
+        for name, i in self.outputs:
+            if self.nodes[i].kind == "op" and not self.nodes[i].name:
+                out_of.setdefault(i, name)
+        letter = "w"
+        while any(t.startswith(letter) and t[1:].isdigit() for t in taken):
+            letter += "_"
+        names: list[str] = []
+        for n, label in zip(self.nodes, self.labels("w")):
+            if n.kind == "op":
+                names.append(n.name or out_of.get(n.id) or letter + label[1:])
+            else:
+                names.append(n.name or n.text or "")
+        atoms = [(names[n.id], PREC_ATOM) if n.kind != "const" else self._atoms("w", "text")[n.id]
+                 for n in self.nodes]
+        lines = []
+        for n in self.nodes:
+            if n.kind == "op":
+                rhs = apply_format(n.op, [atoms[p] for p in n.parents], "text")[0]  # type: ignore
+                lines.append(f"{names[n.id]} = {rhs}")
+        for name, i in self.outputs:
+            if names[i] != name:
+                lines.append(f"{name} = {names[i]}")
+        return "\n".join(lines)
+
+    def structure(self) -> tuple[Any, ...]:
+        """A hashable description of the graph, for comparing two graphs."""
+        def key(n: Node) -> Any:
+            if n.kind == "input":
+                return ("input", n.name)
+            if n.kind == "const":
+                return ("const", float(n.value))  # type: ignore[arg-type]
+            return (n.op.name, n.parents)  # type: ignore[union-attr]
+        return (tuple(key(n) for n in self.nodes),
+                tuple(i for _, i in self.outputs))
+
+    def to_networkx(self, notation: str = "w") -> "networkx.DiGraph":
+        """The graph as a ``networkx.DiGraph`` (node ids as keys; attributes hold the rest)."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        labels = self.labels(notation)
+        for n in self.nodes:
+            g.add_node(n.id, label=labels[n.id], kind=n.kind, name=n.name,
+                       op=n.op.name if n.op else None, value=n.value,
+                       formula=self.formula(n.id, notation))
+        for n in self.nodes:
+            for pos, p in enumerate(n.parents):
+                if g.has_edge(p, n.id):
+                    g.edges[p, n.id]["positions"].append(pos)
+                else:
+                    g.add_edge(p, n.id, positions=[pos])
+        return g
+
+    def __repr__(self) -> str:
+        return (f"Graph({len(self.inputs)} inputs, {self.op_count} operations, "
+                f"outputs={self.output_names})")
+
+    def __str__(self) -> str:
+        return self.to_program()
+
+
+class GraphBuilder:
+    """Builds a :class:`Graph` node by node; shares identical subexpressions."""
+
+    def __init__(self, share: bool = True) -> None:
+        self.share = share
+        self._nodes: list[Node] = []
+        self._keys: dict[Any, int] = {}
+        self.inputs: dict[str, int] = {}
+        self.named: dict[str, int] = {}
+
+    def node(self, i: int) -> Node:
+        return self._nodes[i]
+
+    def _add(self, **kw: Any) -> int:
+        i = len(self._nodes)
+        self._nodes.append(Node(id=i, **kw))
+        return i
+
+    def input(self, name: str, span: tuple[int, int] | None = None) -> int:
+        if name not in self.inputs:
+            self.inputs[name] = self._add(kind="input", name=name, span=span)
+        return self.inputs[name]
+
+    def const(self, value: float, text: str | None = None,
+              span: tuple[int, int] | None = None) -> int:
+        from .printing import format_number
+        text = text or format_number(value)
+        key = ("const", text)
+        if key not in self._keys:
+            self._keys[key] = self._add(kind="const", value=float(value), text=text, span=span)
+        return self._keys[key]
+
+    def apply(self, op: Op, args: list[int], span: tuple[int, int] | None = None) -> int:
+        if op.name == "neg" and self._nodes[args[0]].kind == "const":
+            c = self._nodes[args[0]]
+            text = c.text[1:] if c.text.startswith("-") else "-" + c.text  # type: ignore
+            return self.const(-c.value, text, span)  # type: ignore[operator]
+        key = (op.name, tuple(args))
+        if self.share and key in self._keys:
+            return self._keys[key]
+        i = self._add(kind="op", op=op, parents=tuple(args), span=span)
+        self._keys[key] = i
+        return i
+
+    def name(self, i: int, name: str) -> None:
+        """Give node ``i`` a user name (the first name given to an operation wins)."""
+        self.named[name] = i
+        n = self._nodes[i]
+        if n.kind == "op" and n.name is None:
+            self._nodes[i] = Node(n.id, n.kind, n.op, n.parents, name, n.value, n.text, n.span)
+
+    def build(self, outputs: list[tuple[str, int]], source: str | None = None) -> Graph:
+        order = ([n.id for n in self._nodes if n.kind == "input"]
+                 + [n.id for n in self._nodes if n.kind == "const"]
+                 + [n.id for n in self._nodes if n.kind == "op"])
+        new = {old: k for k, old in enumerate(order)}
+        nodes = [Node(new[o], n.kind, n.op, tuple(new[p] for p in n.parents), n.name,
+                      n.value, n.text, n.span)
+                 for o, n in ((o, self._nodes[o]) for o in order)]
+        return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share)
+

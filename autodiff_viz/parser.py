@@ -1,0 +1,361 @@
+"""The expression language: a tokenizer and an iterative (shunting-yard) parser.
+
+No recursion, so nesting 10,000 deep parses; no ``eval`` ever.
+
+>>> g = parse("a = x1*x2; b = sin(x1); z = a + b")
+>>> g.output_names, g.input_names
+(['z'], ['x1', 'x2'])
+>>> parse("2^-x").to_program()
+'w2 = -x\\nz = 2^w2'
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from .errors import ParseError
+from .graph import Graph, GraphBuilder
+from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS, Op
+
+_TOKEN = re.compile(r"""
+ (?P<ws>[ \t\r\f]+|\\\n)
+|(?P<comment>\#[^\n]*)
+|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+|(?P<name>[^\W\d]\w*)
+|(?P<op>\*\*|[-+*/^·×−])
+|(?P<lp>\()
+|(?P<rp>\))
+|(?P<comma>,)
+|(?P<eq>=)
+|(?P<sep>[;\n])
+""", re.VERBOSE)
+_OP_ALIASES = {"**": "^", "·": "*", "×": "*", "−": "-"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # num name op lp rp comma eq sep end
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(source: str) -> list[Token]:
+    """Split ``source`` into tokens; newlines inside parentheses are white space."""
+    tokens: list[Token] = []
+    pos, depth, n = 0, 0, len(source)
+    while pos < n:
+        m = _TOKEN.match(source, pos)
+        if m is None:
+            ch = source[pos]
+            hint = "did you mean '=' (assignment) or '*'?" if ch in ":!" else None
+            if ch in "[]{}":
+                hint = "use round parentheses ( ) for grouping"
+            raise ParseError(f"unexpected character {ch!r}", source, pos, pos + 1,
+                             hint or "expressions use numbers, names, + - * / ^, "
+                                     "function calls and parentheses")
+        kind = m.lastgroup or ""
+        text = m.group()
+        if kind == "lp":
+            depth += 1
+        elif kind == "rp":
+            depth = max(0, depth - 1)
+        if kind in ("ws", "comment") or (kind == "sep" and text == "\n" and depth > 0):
+            pos = m.end()
+            continue
+        if kind == "op":
+            text = _OP_ALIASES.get(text, text)
+        tokens.append(Token(kind, text, m.start(), m.end()))
+        pos = m.end()
+    tokens.append(Token("end", "", n, n))
+    return tokens
+
+
+def _suggest(name: str) -> str | None:
+    close = difflib.get_close_matches(name.lower(), list(FUNCTIONS), n=1, cutoff=0.5)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class _Parser:
+    def __init__(self, source: str, share: bool) -> None:
+        self.src = source
+        self.b = GraphBuilder(share)
+        self.scope: dict[str, int] = {}  # names assigned so far
+        self.assigned_at: dict[str, int] = {}
+        self.input_at: dict[str, int] = {}
+        self.used_later: set[str] = set()
+
+    def error(self, msg: str, start: int, end: int | None = None,
+              hint: str | None = None) -> ParseError:
+        return ParseError(msg, self.src, start, end, hint)
+
+    # -- statements -----------------------------------------------------------
+    def program(self, outputs: list[str] | None) -> Graph:
+        tokens = tokenize(self.src)
+        statements: list[list[Token]] = [[]]
+        for t in tokens:
+            if t.kind == "sep":
+                statements.append([])
+            elif t.kind != "end":
+                statements[-1].append(t)
+        statements = [s for s in statements if s]
+        if not statements:
+            raise self.error("empty expression", 0, hint="write an expression such as "
+                                                          "sin(x1) + x1*x2")
+        order: list[str] = []
+        bare: int | None = None
+        for k, st in enumerate(statements):
+            if len(st) >= 2 and st[0].kind == "name" and st[1].kind == "eq":
+                target = st[0]
+                self.check_target(target)
+                if len(st) == 2:
+                    raise self.error(f"nothing after '=' in the assignment to {target.text!r}",
+                                     st[1].start, st[1].end,
+                                     hint=f"write {target.text} = <expression>")
+                i = self.expression(st[2:], st[1].end)
+                self.b.name(i, target.text)
+                self.scope[target.text] = i
+                self.assigned_at[target.text] = target.start
+                order.append(target.text)
+            else:
+                if k != len(statements) - 1:
+                    raise self.error("this expression is not assigned to a name", st[0].start,
+                                     st[-1].end, hint="only the last statement may be a bare "
+                                                      "expression; write name = expression")
+                bare = self.expression(st, st[0].start)
+        outs = [(n, self.scope[n]) for n in order if n not in self.used_later]
+        if bare is not None:
+            taken = set(self.scope) | set(self.b.inputs)
+            name = next(c for c in ("z", "f", "y", "out", "result") if c not in taken)
+            outs.append((name, bare))
+        graph = self.b.build(outs, self.src)
+        return graph.with_outputs(outputs) if outputs else graph
+
+    def check_target(self, t: Token) -> None:
+        name = t.text
+        if name in FUNCTIONS:
+            raise self.error(f"{name!r} is a function name and cannot be assigned to",
+                             t.start, t.end, hint="choose another name")
+        if name in CONSTANTS:
+            raise self.error(f"{name!r} is a constant and cannot be assigned to",
+                             t.start, t.end, hint="choose another name")
+        if name in self.scope:
+            line = self.src.count("\n", 0, self.assigned_at[name]) + 1
+            raise self.error(f"{name!r} is already assigned (line {line})", t.start, t.end,
+                             hint="each name is assigned once; choose a new name")
+        if name in self.b.inputs:
+            raise self.error(f"{name!r} was already used as an input before this assignment",
+                             t.start, t.end, hint="assign a name before using it, or rename")
+
+    # -- expressions (shunting-yard) ------------------------------------------
+    def expression(self, toks: list[Token], where: int) -> int:
+        b = self.b
+        operands: list[tuple[int, int, int]] = []  # node, start, end
+        stack: list[list] = []  # ["op", Op, start, end] | ["group", start] | ["call", ...]
+        expect_operand = True
+        i, n = 0, len(toks)
+        last_end = where
+
+        def reduce() -> None:
+            _, op, s, _e = stack.pop()
+            if op.kind == "prefix":
+                a = operands.pop()
+                operands.append((b.apply(op, [a[0]], (s, a[2])), s, a[2]))
+            else:
+                r = operands.pop()
+                left = operands.pop()
+                operands.append((b.apply(op, [left[0], r[0]], (left[1], r[2])), left[1], r[2]))
+
+        def pop_to_frame() -> list | None:
+            while stack and stack[-1][0] == "op":
+                reduce()
+            return stack[-1] if stack else None
+
+        while i < n:
+            t = toks[i]
+            nxt = toks[i + 1] if i + 1 < n else None
+            if expect_operand:
+                if t.kind == "num":
+                    value = float(t.text)
+                    if value == float("inf"):
+                        raise self.error(f"number {t.text[:20]}{'…' if len(t.text) > 20 else ''}"
+                                         " is too large (it overflows to infinity)",
+                                         t.start, t.end, hint="numbers must be below about 1.8e308")
+                    operands.append((b.const(value, span=(t.start, t.end)), t.start, t.end))
+                    expect_operand = False
+                elif t.kind == "name" and nxt is not None and nxt.kind == "eq" and stack \
+                        and stack[-1][0] == "call" and toks[i - 1].kind in ("lp", "comma"):
+                    frame = stack[-1]
+                    frame[5].append((t.text, frame[4], t.start, t.end))
+                    i += 2
+                    continue
+                elif t.kind == "name" and nxt is not None and nxt.kind == "lp":
+                    op = FUNCTIONS.get(t.text)
+                    if op is None:
+                        if t.text in self.scope or t.text in self.b.inputs:
+                            hint = f"to multiply, write {t.text}*(...)"
+                            msg = f"{t.text!r} is a variable, not a function"
+                        else:
+                            hint = _suggest(t.text) or "known functions: " + ", ".join(
+                                sorted(k for k in FUNCTIONS if k.isascii()))
+                            msg = f"unknown function {t.text!r}"
+                        raise self.error(msg, t.start, t.end, hint=hint)
+                    # ["call", op, name start, name end, arg count, keywords, lp start]
+                    stack.append(["call", op, t.start, t.end, 0, [], nxt.start])
+                    i += 2
+                    if i < n and toks[i].kind == "rp":
+                        raise self.error(f"{t.text}() needs arguments", t.start, toks[i].end,
+                                         hint=f"{t.text} takes ({', '.join(op.params)})")
+                    continue
+                elif t.kind == "name":
+                    operands.append((self.name_ref(t), t.start, t.end))
+                    expect_operand = False
+                elif t.kind == "lp":
+                    stack.append(["group", t.start])
+                elif t.kind == "op" and t.text in "+-":
+                    if t.text == "-":
+                        stack.append(["op", OPS["neg"], t.start, t.end])
+                else:
+                    raise self._expected_operand(t, toks[i - 1] if i else None)
+            else:
+                if t.kind == "op":
+                    op = INFIX[t.text]
+                    while stack and stack[-1][0] == "op" and (
+                            stack[-1][1].prec > op.prec
+                            or (stack[-1][1].prec == op.prec and not op.right_assoc)):
+                        reduce()
+                    stack.append(["op", op, t.start, t.end])
+                    expect_operand = True
+                elif t.kind == "rp":
+                    frame = pop_to_frame()
+                    if frame is None:
+                        raise self.error("this ')' has no matching '('", t.start, t.end,
+                                         hint="remove it or add a '(' before it")
+                    stack.pop()
+                    if frame[0] == "call":
+                        self.finish_call(frame, operands, t.end)
+                    else:
+                        node, _s, _e = operands.pop()
+                        operands.append((node, frame[1], t.end))
+                elif t.kind == "comma":
+                    frame = pop_to_frame()
+                    if frame is None or frame[0] != "call":
+                        raise self.error("',' outside a function call", t.start, t.end,
+                                         hint="commas separate function arguments, "
+                                              "as in max(a, b)")
+                    frame[4] += 1
+                    expect_operand = True
+                elif t.kind == "eq":
+                    raise self.error("unexpected '='", t.start, t.end,
+                                     hint="an assignment is name = expression, one per "
+                                          "statement; separate statements with ';' or newlines")
+                else:
+                    prev = toks[i - 1]
+                    hint = (f"to multiply, write {prev.text}*{t.text}"
+                            if t.kind in ("num", "name", "lp") else None)
+                    raise self.error(f"missing operator before {t.text!r}", t.start, t.end,
+                                     hint=hint)
+            last_end = t.end
+            i += 1
+        if expect_operand:
+            prev = toks[-1] if toks else None
+            raise self.error("the expression ends too early: a number, a name or '(' is "
+                             "expected here", last_end, last_end + 1,
+                             hint=f"complete the expression after {prev.text!r}" if prev else None)
+        frame = pop_to_frame()
+        if frame is not None:
+            start = frame[6] if frame[0] == "call" else frame[1]
+            raise self.error("this '(' is never closed", start, start + 1,
+                             hint="add the missing ')'")
+        node = operands[-1][0]
+        return node
+
+    def _expected_operand(self, t: Token, prev: Token | None) -> ParseError:
+        what = {"rp": "')'", "comma": "','", "eq": "'='", "op": repr(t.text)}.get(t.kind, repr(t.text))
+        if t.kind == "rp" and prev is not None and prev.kind == "lp":
+            return self.error("empty parentheses", prev.start, t.end,
+                              hint="put an expression inside ( )")
+        after = f" after {prev.text!r}" if prev is not None else ""
+        return self.error(f"expected a number, a name or '(' but found {what}{after}",
+                          t.start, t.end)
+
+    def name_ref(self, t: Token) -> int:
+        name = t.text
+        if name in self.scope:
+            self.used_later.add(name)
+            return self.scope[name]
+        if name in CONSTANTS:
+            return self.b.const(CONSTANTS[name], name, (t.start, t.end))
+        if name in FUNCTIONS:
+            raise self.error(f"{name!r} is a function: call it as {name}(...)", t.start, t.end)
+        self.input_at.setdefault(name, t.start)
+        return self.b.input(name, (t.start, t.end))
+
+    def finish_call(self, frame: list, operands: list[tuple[int, int, int]], end: int) -> None:
+        _, op, start, name_end, commas, keywords, _lp = frame
+        count = commas + 1
+        args = operands[len(operands) - count:]
+        del operands[len(operands) - count:]
+        name = self.src[start:name_end]
+        nkw = len(keywords)
+        positional = args[:count - nkw]
+        for kname, index, ks, ke in keywords:
+            if index < count - nkw:
+                raise self.error("a positional argument follows a keyword argument", ks, ke)
+        values: dict[str, int] = {}
+        params = list(op.params)
+        if op.variadic and not keywords:
+            if count < 2:
+                raise self.error(f"{name}() needs at least 2 arguments, got {count}", start, end)
+            node = positional[0][0]
+            for a in positional[1:]:
+                node = self.b.apply(op, [node, a[0]], (start, end))
+            operands.append((node, start, end))
+            return
+        if len(positional) > len(params):
+            raise self.error(f"{name}() takes {len(params)} argument"
+                             f"{'s' if len(params) > 1 else ''} ({', '.join(params)}), "
+                             f"got {len(positional)}", start, end)
+        for p, a in zip(params, positional):
+            values[p] = a[0]
+        for (kname, _index, ks, ke), a in zip(keywords, args[count - nkw:]):
+            if kname not in params:
+                raise self.error(f"{name}() has no argument {kname!r}", ks, ke,
+                                 hint=f"its arguments are ({', '.join(params)})")
+            if kname in values:
+                raise self.error(f"argument {kname!r} given twice", ks, ke)
+            values[kname] = a[0]
+        for p in params:
+            if p not in values:
+                if p in op.defaults:
+                    values[p] = self.b.const(op.defaults[p])
+                else:
+                    raise self.error(f"{name}() is missing argument {p!r}", start, end,
+                                     hint=f"{name} takes ({', '.join(params)})")
+        node = self.b.apply(op, [values[p] for p in params], (start, end))
+        operands.append((node, start, end))
+
+
+def parse(source: str, *, share: bool = True, outputs: list[str] | None = None) -> Graph:
+    """Parse an expression or a program into a :class:`~autodiff_viz.graph.Graph`.
+
+    ``share=False`` keeps identical subexpressions as separate nodes;
+    ``outputs`` names the outputs (default: assigned names nothing later uses).
+
+    >>> parse("sin(x1) + x1*x2").formula(3)
+    'w1*w2'
+    """
+    if not isinstance(source, str):
+        from .errors import InputError
+        raise InputError(f"expected the expression as text, got {type(source).__name__}")
+    return _Parser(source, share).program(outputs)
+
+
+def reformat(text: str, style: str) -> str:
+    """Re-print a single expression (such as a partial-derivative formula) in ``style``."""
+    g = parse(text)
+    out = g.outputs[0][1]
+    if g.nodes[out].kind != "op":
+        return g.expressions(style)[out] or text
+    return g.expressions(style, limit=10_000)[out] or text

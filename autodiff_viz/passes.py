@@ -1,0 +1,271 @@
+"""The three passes as pure functions over a graph: primal, forward, reverse.
+
+Each returns plain records (lists indexed by node id). All loops are
+iterative and visit each node and edge once, so every pass is linear in the
+size of the graph. Local partials are computed once by :func:`linearize` and
+read by both derivative modes.
+
+>>> from autodiff_viz import parse
+>>> g = parse("sin(x1) + x1*x2")
+>>> p = primal(g, {"x1": 2.0, "x2": 3.0})
+>>> round(float(p.values[-1]), 4)
+6.9093
+>>> lin = linearize(g, p)
+>>> r = reverse(g, p, lin, output="z")
+>>> [round(float(r.adjoints[i]), 4) for i in g.inputs]
+[2.5839, 2.0]
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import DomainError, InputError
+from .graph import Graph
+
+Value = Any  # float or numpy array
+
+
+@dataclass(frozen=True)
+class PrimalRecord:
+    """Values of every node (by id) and flags raised while computing them."""
+
+    values: list[Value]
+    flags: dict[int, list[str]]
+    batch: bool  # True when inputs are arrays (one evaluation per point)
+    shape: tuple[int, ...]  # broadcast shape of the inputs
+
+
+@dataclass(frozen=True)
+class Linearization:
+    """Local partials: ``partials[i][k]`` is ∂node_i/∂parent_k (None for constant parents)."""
+
+    partials: list[tuple[Value | None, ...]]
+    flags: dict[int, list[str]]
+
+
+@dataclass(frozen=True)
+class ForwardRecord:
+    """One forward pass: tangent of every node and its terms ∂node/∂parent_k · ṗarent_k."""
+
+    seed: dict[str, float]
+    tangents: list[Value]
+    terms: list[tuple[Value | None, ...]]
+
+
+@dataclass(frozen=True)
+class ReverseRecord:
+    """One reverse pass: adjoint of every node and its terms (child, position, value)."""
+
+    output: str
+    seed: float
+    adjoints: list[Value]
+    terms: list[list[tuple[int, int, Value]]]
+    reached: list[bool]  # node is an ancestor of (or is) the output
+    order: list[int] = field(default_factory=list)  # nodes in the order they were finished
+
+
+def _as_value(name: str, v: Any) -> Value:
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        raise InputError(f"value of {name!r} must be a number or an array of numbers, "
+                         f"got {v!r}", hint=f"for example {name}=2")
+    try:
+        arr = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"value of {name!r} is not a number: {v!r}",
+                         hint=f"for example {name}=2") from None
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"value of {name!r} is not finite: {v!r}",
+                         hint="give finite numbers (no inf or nan)")
+    return np.float64(arr) if arr.ndim == 0 else arr
+
+
+def check_inputs(graph: Graph, at: Mapping[str, Any]) -> dict[str, Value]:
+    """Validate ``at`` against the graph's inputs; every problem is reported at once."""
+    names = graph.input_names
+    missing = [n for n in names if n not in at]
+    unknown = [n for n in at if n not in names]
+    problems = []
+    if missing:
+        problems.append("missing value" + ("s" if len(missing) > 1 else "")
+                        + " for " + ", ".join(missing))
+    if unknown:
+        problems.append("unknown variable" + ("s" if len(unknown) > 1 else "")
+                        + " " + ", ".join(unknown) + " (not used by the expression)")
+    if problems:
+        example = ",".join(f"{n}=1" for n in names) or "(no inputs needed)"
+        raise InputError("; ".join(problems),
+                         hint=f"the inputs are: {', '.join(names) or 'none'}; e.g. --at {example}")
+    return {n: _as_value(n, at[n]) for n in names}
+
+
+def _bad(mask: Value) -> bool:
+    return bool(np.any(mask))
+
+
+def _first_bad(mask: Value, args: list[Value]) -> tuple[Any, str]:
+    """The offending argument values and where (point index) for an error message."""
+    if np.ndim(mask) == 0:
+        return tuple(float(a) for a in args), ""
+    idx = tuple(int(j) for j in np.argwhere(mask)[0])
+    vals = tuple(float(np.broadcast_to(a, np.shape(mask))[idx]) for a in args)
+    return vals, f" at point {idx if len(idx) > 1 else idx[0]}"
+
+
+def _domain_error(graph: Graph, i: int, message: str, mask: Value, args: list[Value]) -> DomainError:
+    name = graph.display_names("w")[i]
+    formula = graph.formula(i)
+    vals, where = _first_bad(mask, args)
+    shown = ", ".join(repr(v) for v in vals)
+    return DomainError(f"{message}: node {name} = {formula} gets ({shown}){where}",
+                       node=name, formula=formula, value=vals,
+                       hint="choose inputs inside the domain of every operation")
+
+
+def _finite(v: Value, batch: bool) -> bool:
+    return bool(np.isfinite(v).all()) if batch else math.isfinite(v)
+
+
+def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
+    """Evaluate every node from the inputs to the outputs, storing each value."""
+    inputs = check_inputs(graph, at)
+    shapes = [np.shape(v) for v in inputs.values()]
+    batch = any(len(s) for s in shapes)
+    try:
+        shape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    except ValueError:
+        raise InputError("input arrays have shapes that do not broadcast together: "
+                         + ", ".join(f"{n}{np.shape(v)}" for n, v in inputs.items()),
+                         hint="give arrays of the same length (or scalars)") from None
+    values: list[Value] = []
+    flags: dict[int, list[str]] = {}
+    with np.errstate(all="ignore"):
+        for n in graph.nodes:
+            if n.kind == "input":
+                values.append(inputs[n.name])  # type: ignore[index]
+                continue
+            if n.kind == "const":
+                values.append(np.float64(n.value))
+                continue
+            op = n.op
+            args = [values[p] for p in n.parents]
+            if op.domain is not None:  # type: ignore[union-attr]
+                bad = op.domain(*args)  # type: ignore[union-attr]
+                if _bad(bad):
+                    raise _domain_error(graph, n.id, op.domain_message, bad, args)  # type: ignore
+            v = op.fn(*args)  # type: ignore[union-attr]
+            if not _finite(v, batch):
+                flags.setdefault(n.id, []).append("overflow")
+            values.append(v)
+    return PrimalRecord(values, flags, batch, shape)
+
+
+def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
+    """Local partial derivative of every node with respect to each non-constant parent."""
+    values = p.values
+    partials: list[tuple[Value | None, ...]] = []
+    flags: dict[int, list[str]] = {}
+    nodes = graph.nodes
+    with np.errstate(all="ignore"):
+        for n in nodes:
+            if n.kind != "op":
+                partials.append(())
+                continue
+            op = n.op
+            args = [values[p_] for p_ in n.parents]
+            out = values[n.id]
+            row: list[Value | None] = []
+            for k, q in enumerate(n.parents):
+                if nodes[q].kind == "const":
+                    row.append(None)
+                    continue
+                pd = op.partial_domain.get(k)  # type: ignore[union-attr]
+                if pd is not None:
+                    bad = pd[0](*args)
+                    if _bad(bad):
+                        raise _domain_error(graph, n.id, pd[1], bad, args)
+                d = op.partials[k](*args, out)  # type: ignore[union-attr]
+                if not _finite(d, p.batch):
+                    flags.setdefault(n.id, []).append("overflow")
+                row.append(d)
+            if op.nondiff is not None and _bad(op.nondiff(*args)):  # type: ignore[union-attr]
+                flags.setdefault(n.id, []).append("nondifferentiable")
+            partials.append(tuple(row))
+    return Linearization(partials, flags)
+
+
+def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
+            seed: Mapping[str, float]) -> ForwardRecord:
+    """Carry tangents from the seeded inputs to the outputs (one pass, one direction)."""
+    unknown = [k for k in seed if k not in graph.input_names]
+    if unknown:
+        raise InputError(f"cannot seed {', '.join(unknown)}: not an input",
+                         hint=f"the inputs are: {', '.join(graph.input_names)}")
+    tangents: list[Value] = []
+    terms: list[tuple[Value | None, ...]] = []
+    zero = np.float64(0.0)
+    nodes = graph.nodes
+    partials = lin.partials
+    with np.errstate(all="ignore"):
+        for n in nodes:
+            if n.kind == "input":
+                tangents.append(np.float64(seed.get(n.name, 0.0)))  # type: ignore[arg-type]
+                terms.append(())
+            elif n.kind == "const":
+                tangents.append(zero)
+                terms.append(())
+            else:
+                row = tuple(None if d is None else d * tangents[q]
+                            for d, q in zip(partials[n.id], n.parents))
+                total = zero
+                for t in row:
+                    if t is not None:
+                        total = total + t
+                tangents.append(total)
+                terms.append(row)
+    return ForwardRecord({k: float(v) for k, v in seed.items()}, tangents, terms)
+
+
+def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | None = None,
+            seed: float = 1.0) -> ReverseRecord:
+    """Carry adjoints from one output back to the inputs (one pass).
+
+    A node's adjoint is the sum over its children of child adjoint × local
+    partial; terms are kept in the order they are added (children from last to
+    first).
+    """
+    out = graph.output_id(output)
+    name = output if output is not None else graph.outputs[0][0]
+    nodes = graph.nodes
+    reached = [False] * len(nodes)
+    reached[out] = True
+    for i in range(out, -1, -1):  # ancestors of the output
+        if reached[i]:
+            for q in nodes[i].parents:
+                if nodes[q].kind != "const":
+                    reached[q] = True
+    zero = np.float64(0.0)
+    adjoints: list[Value] = [zero] * len(nodes)
+    adjoints[out] = np.float64(seed)
+    terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
+    partials = lin.partials
+    order: list[int] = []
+    with np.errstate(all="ignore"):
+        for i in range(out, -1, -1):
+            if not reached[i]:
+                continue
+            order.append(i)
+            n = nodes[i]
+            if n.kind != "op":
+                continue
+            a = adjoints[i]
+            for k, (d, q) in enumerate(zip(partials[i], n.parents)):
+                if d is None:
+                    continue
+                c = a * d
+                terms[q].append((i, k, c))
+                adjoints[q] = adjoints[q] + c
+    return ReverseRecord(name, float(seed), adjoints, terms, reached, order)

@@ -1,0 +1,314 @@
+"""Trace objects: what the passes stored, as steps views can read.
+
+Views (terminal, graphviz, LaTeX, Markdown, JSON, the checker) read these
+records and never recompute mathematics.
+
+>>> from autodiff_viz import trace
+>>> t = trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+>>> round(t.value, 4), {k: round(v, 4) for k, v in t.gradient.items()}
+(6.9093, {'x1': 2.5839, 'x2': 2.0})
+>>> s = t.reverse_steps()[-1]       # the last reverse step is input x1
+>>> s.name, [(term.child_name, round(term.value, 4)) for term in s.terms]
+('w1', [('w4', 3.0), ('w3', -0.4161)])
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .graph import Graph
+from .passes import ForwardRecord, Linearization, PrimalRecord, ReverseRecord
+
+SCHEMA = "autodiff_viz.trace"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LocalPartial:
+    """∂node/∂parent at the stored values, as a formula and a number."""
+
+    parent: int
+    parent_name: str
+    position: int
+    formula: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class PrimalStep:
+    """One node of the primal trace: ``name = formula = value``."""
+
+    node: int
+    name: str
+    label: str
+    kind: str  # input, const or op
+    op: str | None
+    parents: tuple[int, ...]
+    parent_names: tuple[str, ...]
+    formula: str  # in the parents' names
+    expression: str | None  # in terms of the inputs (None when too long)
+    value: Any
+    partials: tuple[LocalPartial, ...]
+    flags: tuple[str, ...]
+
+    def partial(self, position: int) -> LocalPartial:
+        """The local partial with respect to the parent at argument ``position``."""
+        return next(p for p in self.partials if p.position == position)
+
+
+@dataclass(frozen=True)
+class ForwardTerm:
+    """One chain-rule term ∂node/∂parent · tangent(parent)."""
+
+    parent: int
+    parent_name: str
+    position: int
+    partial: Any
+    parent_tangent: Any
+    value: Any
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    node: int
+    name: str
+    tangent: Any
+    terms: tuple[ForwardTerm, ...]
+    is_input: bool
+
+
+@dataclass(frozen=True)
+class ReverseTerm:
+    """One chain-rule term adjoint(child) · ∂child/∂node."""
+
+    child: int
+    child_name: str
+    position: int
+    child_adjoint: Any
+    partial: Any
+    value: Any
+
+
+@dataclass(frozen=True)
+class ReverseStep:
+    node: int
+    name: str
+    adjoint: Any
+    terms: tuple[ReverseTerm, ...]
+    is_input: bool
+
+
+def _py(v: Any) -> Any:
+    """Scalars as Python floats (arrays stay arrays) for friendly step records."""
+    return float(v) if isinstance(v, (np.floating, float, int)) else v
+
+
+def _num(v: Any) -> Any:
+    """A stored number as a Python float (or a nested list for arrays)."""
+    if v is None:
+        return None
+    a = np.asarray(v, dtype=float)
+    return float(a) if a.ndim == 0 else a.tolist()
+
+
+class Trace:
+    """Everything the passes stored for one graph at one point (or batch of points)."""
+
+    def __init__(self, graph: Graph, at: dict[str, Any], primal: PrimalRecord,
+                 linear: Linearization | None, forward: list[ForwardRecord],
+                 reverse: list[ReverseRecord], notation: str = "w", mode: str = "both") -> None:
+        self.graph = graph
+        self.at = at
+        self.primal = primal
+        self.linear = linear
+        self.forward = tuple(forward)
+        self.reverse = tuple(reverse)
+        self.notation = notation
+        self.mode = mode
+        graph.labels(notation)  # validates the notation early
+
+    # -- names -----------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return self.graph.display_names(self.notation)
+
+    def _shaped(self, v: Any) -> Any:
+        if self.primal.batch:
+            return np.broadcast_to(np.asarray(v, dtype=float), self.primal.shape).copy()
+        return float(v)
+
+    # -- results ---------------------------------------------------------------
+    @property
+    def values(self) -> dict[str, Any]:
+        """Value of every output, by output name."""
+        return {name: self._shaped(self.primal.values[i]) for name, i in self.graph.outputs}
+
+    @property
+    def value(self) -> Any:
+        """Value of the output (the first one when there are several)."""
+        return self._shaped(self.primal.values[self.graph.outputs[0][1]])
+
+    @property
+    def jacobian(self) -> dict[str, dict[str, Any]]:
+        """∂output/∂input for every pair the passes computed: ``{output: {input: value}}``."""
+        jac: dict[str, dict[str, Any]] = {}
+        for r in self.reverse:
+            jac[r.output] = {self.graph.nodes[i].name: self._shaped(r.adjoints[i] / r.seed)
+                             for i in self.graph.inputs}
+        for f in self.forward:
+            nz = [k for k, v in f.seed.items() if v != 0]
+            if len(nz) != 1:
+                continue  # a direction, not a coordinate: see derivatives()
+            wrt, s = nz[0], f.seed[nz[0]]
+            for name, i in self.graph.outputs:
+                jac.setdefault(name, {}).setdefault(wrt, self._shaped(f.tangents[i] / s))
+        names = self.graph.input_names
+        return {o: {k: row[k] for k in names if k in row} for o, row in jac.items()}
+
+    @property
+    def gradient(self) -> dict[str, Any]:
+        """∂output/∂input for each input the passes reached (one output)."""
+        name = self.graph.outputs[0][0]
+        if len(self.graph.outputs) > 1 and self.reverse:
+            name = self.reverse[0].output
+        return self.jacobian.get(name, {})
+
+    def directional(self, k: int = 0) -> dict[str, Any]:
+        """Output tangents of forward pass ``k``: the derivative along its seed direction."""
+        f = self.forward[k]
+        return {name: self._shaped(f.tangents[i]) for name, i in self.graph.outputs}
+
+    # -- steps -----------------------------------------------------------------
+    def primal_steps(self) -> list[PrimalStep]:
+        """Every node in evaluation order (inputs, constants, operations)."""
+        return list(self.steps)
+
+    @cached_property
+    def steps(self) -> tuple[PrimalStep, ...]:
+        """The primal steps, indexed by node id."""
+        g, names = self.graph, self.names
+        labels = g.labels(self.notation)
+        exprs = g.expressions("text")
+        flags: dict[int, list[str]] = {}
+        for src in (self.primal.flags, self.linear.flags if self.linear else {}):
+            for i, fl in src.items():
+                flags.setdefault(i, []).extend(fl)
+        steps = []
+        for n in g.nodes:
+            partials: tuple[LocalPartial, ...] = ()
+            if n.kind == "op" and self.linear is not None:
+                partials = tuple(
+                    LocalPartial(q, names[q], k, g.partial_formula(n.id, k, self.notation), _py(d))
+                    for k, (q, d) in enumerate(zip(n.parents, self.linear.partials[n.id]))
+                    if d is not None)
+            steps.append(PrimalStep(
+                n.id, names[n.id], labels[n.id], n.kind, n.op.name if n.op else None,
+                n.parents, tuple(names[q] for q in n.parents), g.formula(n.id, self.notation),
+                exprs[n.id], _py(self.primal.values[n.id]), partials,
+                tuple(dict.fromkeys(flags.get(n.id, [])))))
+        return tuple(steps)
+
+    def forward_steps(self, k: int = 0) -> list[ForwardStep]:
+        """Tangent steps of forward pass ``k``, inputs first, constants left out."""
+        f, g, names = self.forward[k], self.graph, self.names
+        out = []
+        for n in g.nodes:
+            if n.kind == "const":
+                continue
+            terms = tuple(
+                ForwardTerm(q, names[q], j, _py(self.linear.partials[n.id][j]),  # type: ignore
+                            _py(f.tangents[q]), _py(t))
+                for j, (q, t) in enumerate(zip(n.parents, f.terms[n.id])) if t is not None)
+            out.append(ForwardStep(n.id, names[n.id], _py(f.tangents[n.id]), terms,
+                                   n.kind == "input"))
+        return out
+
+    def reverse_steps(self, k: int = 0) -> list[ReverseStep]:
+        """Adjoint steps of reverse pass ``k``, from the output back to the inputs."""
+        r, g, names = self.reverse[k], self.graph, self.names
+        out = []
+        for i in r.order:
+            n = g.nodes[i]
+            terms = tuple(
+                ReverseTerm(c, names[c], pos, _py(r.adjoints[c]),
+                            _py(self.linear.partials[c][pos]), _py(v))  # type: ignore[union-attr]
+                for c, pos, v in r.terms[i])
+            out.append(ReverseStep(i, names[i], _py(r.adjoints[i]), terms, n.kind == "input"))
+        return out
+
+    # -- cost ----------------------------------------------------------------
+    @property
+    def cost(self) -> dict[str, Any]:
+        """Passes run and their work: operations evaluated, multiply-adds, values stored."""
+        g = self.graph
+        var_edges = sum(1 for n in g.nodes for q in n.parents if g.nodes[q].kind != "const")
+        stored = len(g.inputs) + g.op_count
+        fwd_ops = var_edges * len(self.forward)
+        rev_ops = sum(sum(1 for i in r.order for q in g.nodes[i].parents
+                          if g.nodes[q].kind != "const") for r in self.reverse)
+        return {
+            "nodes": len(g.nodes), "edges": g.edge_count,
+            "primal": {"passes": 1, "operations": g.op_count, "stored_values": stored},
+            "local_partials": var_edges if self.linear else 0,
+            "forward": {"passes": len(self.forward), "multiply_adds": fwd_ops,
+                        "stored_tangents": stored * len(self.forward)},
+            "reverse": {"passes": len(self.reverse), "multiply_adds": rev_ops,
+                        "stored_adjoints": sum(sum(r.reached) for r in self.reverse)},
+        }
+
+    # -- serialisation ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with every stored number (schema ``autodiff_viz.trace`` v1)."""
+        g = self.graph
+        names = self.names
+        nodes = []
+        for s in self.primal_steps():
+            nodes.append({
+                "id": s.node, "name": s.name, "label": s.label, "kind": s.kind, "op": s.op,
+                "variable": g.nodes[s.node].name if s.kind == "input" else None,
+                "parents": list(s.parent_names), "formula": s.formula,
+                "expression": s.expression, "value": _num(s.value),
+                "partials": [{"parent": p.parent_name, "position": p.position,
+                              "formula": p.formula, "value": _num(p.value)}
+                             for p in s.partials],
+                "flags": list(s.flags)})
+        forward = []
+        for k, f in enumerate(self.forward):
+            forward.append({
+                "seed": f.seed,
+                "steps": [{"node": s.name, "tangent": _num(s.tangent),
+                           "terms": [{"parent": t.parent_name, "partial": _num(t.partial),
+                                      "parent_tangent": _num(t.parent_tangent),
+                                      "value": _num(t.value)} for t in s.terms]}
+                          for s in self.forward_steps(k)],
+                "output_tangents": {o: _num(v) for o, v in self.directional(k).items()}})
+        reverse = []
+        for k, r in enumerate(self.reverse):
+            reverse.append({
+                "output": r.output, "seed": r.seed,
+                "steps": [{"node": s.name, "adjoint": _num(s.adjoint),
+                           "terms": [{"child": t.child_name, "child_adjoint": _num(t.child_adjoint),
+                                      "partial": _num(t.partial), "value": _num(t.value)}
+                                     for t in s.terms]}
+                          for s in self.reverse_steps(k)],
+                "gradient": {g.nodes[i].name: _num(self._shaped(r.adjoints[i]))
+                             for i in g.inputs}})
+        return {
+            "schema": SCHEMA, "version": SCHEMA_VERSION,
+            "source": g.source, "notation": self.notation, "mode": self.mode,
+            "inputs": {g.nodes[i].name: {"node": names[i], "value": _num(self.at[g.nodes[i].name])}
+                       for i in g.inputs},
+            "outputs": {o: {"node": names[i], "value": _num(self._shaped(self.primal.values[i]))}
+                        for o, i in g.outputs},
+            "nodes": nodes, "forward": forward, "reverse": reverse,
+            "jacobian": {o: {k: _num(v) for k, v in row.items()}
+                         for o, row in self.jacobian.items()},
+            "cost": self.cost,
+        }
+
+    def __repr__(self) -> str:
+        return (f"Trace({self.graph.source!r}, mode={self.mode!r}, "
+                f"forward passes={len(self.forward)}, reverse passes={len(self.reverse)})")

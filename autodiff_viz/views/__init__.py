@@ -1,0 +1,2 @@
+"""Views: everything that shows a trace. Views read trace records; they never
+recompute mathematics."""
