@@ -42,6 +42,18 @@ pow = _F["pow"]  # noqa: A001
 pi = CONSTANTS["pi"]
 e = CONSTANTS["e"]
 
+_LAZY = {"check": "check", "assert_gradient": "check", "assert_trace": "check",
+         "Report": "check"}
+
+
+def __getattr__(name: str) -> object:
+    """Heavier parts load on first use, so ``import autodiff_viz`` stays fast."""
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'autodiff_viz' has no attribute {name!r}")
+
+
 __all__ = [
     "AutodiffVizError", "DomainError", "EvaluationError", "Graph", "InputError", "Node",
     "OPS", "Op", "ParseError", "Trace", "Var", "gradient", "jacobian", "parse", "to_graph",

@@ -255,6 +255,15 @@ class Graph:
                     g.add_edge(p, n.id, positions=[pos])
         return g
 
+    def to_dot(self, **options: Any) -> str:
+        """Graphviz DOT source of the graph's structure (no values)."""
+        from .views.graphviz import graph_to_dot
+        return graph_to_dot(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .views.notebook import mimebundle
+        return mimebundle(self)
+
     def __repr__(self) -> str:
         return (f"Graph({len(self.inputs)} inputs, {self.op_count} operations, "
                 f"outputs={self.output_names})")

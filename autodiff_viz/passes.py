@@ -116,11 +116,14 @@ def _first_bad(mask: Value, args: list[Value]) -> tuple[Any, str]:
 
 
 def _domain_error(graph: Graph, i: int, message: str, mask: Value, args: list[Value]) -> DomainError:
-    name = graph.display_names("w")[i]
-    formula = graph.formula(i)
+    names = graph.display_names("w")
+    name, formula = names[i], graph.formula(i)
     vals, where = _first_bad(mask, args)
-    shown = ", ".join(repr(v) for v in vals)
-    return DomainError(f"{message}: node {name} = {formula} gets ({shown}){where}",
+    from .printing import format_number
+    shown = ", ".join(f"{names[q]} = {format_number(v)}"
+                      for q, v in zip(graph.nodes[i].parents, vals)
+                      if graph.nodes[q].kind != "const")
+    return DomainError(f"{message}: node {name} = {formula} with {shown}{where}",
                        node=name, formula=formula, value=vals,
                        hint="choose inputs inside the domain of every operation")
 

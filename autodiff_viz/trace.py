@@ -312,3 +312,19 @@ class Trace:
     def __repr__(self) -> str:
         return (f"Trace({self.graph.source!r}, mode={self.mode!r}, "
                 f"forward passes={len(self.forward)}, reverse passes={len(self.reverse)})")
+
+    # -- views (implemented in autodiff_viz.views; nothing is recomputed) ----------
+    def to_dot(self, **options: Any) -> str:
+        """Graphviz DOT source of the graph with everything this trace stored."""
+        from .views.graphviz import trace_to_dot
+        return trace_to_dot(self, **options)
+
+    def render(self, path: str, **options: Any) -> str:
+        """Write an image (svg, png, pdf or dot, from the suffix); returns the path."""
+        from .views.graphviz import render_trace
+        return render_trace(self, path, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .views.notebook import mimebundle
+        return mimebundle(self)
+
