@@ -15,9 +15,8 @@ order). Names in the three notations derive from that order.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 from .errors import InputError
 from .ops import PREC_ATOM, Op
@@ -29,8 +28,7 @@ if TYPE_CHECKING:
 NOTATIONS = ("w", "v", "u")
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """One node: an input, a constant or an operation applied to parents."""
 
     id: int
@@ -227,15 +225,23 @@ class Graph:
         return "\n".join(lines)
 
     def structure(self) -> tuple[Any, ...]:
-        """A hashable description of the graph, for comparing two graphs."""
-        def key(n: Node) -> Any:
-            if n.kind == "input":
-                return ("input", n.name)
+        """A hashable description of the graph, for comparing two graphs.
+
+        Inputs are referred to by name and constants by value, so the order
+        in which they first appear does not matter; operations keep their order.
+        """
+        ref: dict[int, Any] = {}
+        out: list[Any] = []
+        for n in self.nodes:
             if n.kind == "const":
-                return ("const", float(n.value))  # type: ignore[arg-type]
-            return (n.op.name, n.parents)  # type: ignore[union-attr]
-        return (tuple(key(n) for n in self.nodes),
-                tuple(i for _, i in self.outputs))
+                ref[n.id] = ("const", float(n.value))  # type: ignore[arg-type]
+            elif n.kind == "input":
+                ref[n.id] = ("input", n.name)
+            else:
+                ref[n.id] = len(out)
+                out.append((n.op.name, tuple(ref[q] for q in n.parents)))  # type: ignore
+        outs = tuple(ref[i] for _, i in self.outputs)
+        return tuple(out), outs
 
     def to_networkx(self, notation: str = "w") -> "networkx.DiGraph":
         """The graph as a ``networkx.DiGraph`` (node ids as keys; attributes hold the rest)."""
@@ -327,9 +333,12 @@ class GraphBuilder:
         order = ([n.id for n in self._nodes if n.kind == "input"]
                  + [n.id for n in self._nodes if n.kind == "const"]
                  + [n.id for n in self._nodes if n.kind == "op"])
-        new = {old: k for k, old in enumerate(order)}
-        nodes = [Node(new[o], n.kind, n.op, tuple(new[p] for p in n.parents), n.name,
-                      n.value, n.text, n.span)
-                 for o, n in ((o, self._nodes[o]) for o in order)]
+        new = [0] * len(order)
+        for k, old in enumerate(order):
+            new[old] = k
+        remap = new.__getitem__
+        src = self._nodes
+        nodes = [Node(k, n.kind, n.op, tuple(map(remap, n.parents)), n.name, n.value, n.text,
+                      n.span) for k, n in enumerate(src[o] for o in order)]
         return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share)
 

@@ -45,8 +45,7 @@ class Op:
     aliases: tuple[str, ...] = ()
     defaults: dict[str, float] = field(default_factory=dict)
     variadic: bool = False  # max(a, b, c) folds to max(max(a, b), c)
-    domain: Callable[..., Array] | None = None  # mask of bad points
-    domain_message: str = ""
+    domain: tuple[tuple[Callable[..., Array], str], ...] = ()  # (mask of bad points, why)
     partial_domain: dict[int, tuple[Callable[..., Array], str]] = field(default_factory=dict)
     nondiff: Callable[..., Array] | None = None  # mask of non-differentiable points
     convention: str = ""  # the subgradient used at those points
@@ -84,10 +83,6 @@ def _pow_base_formula(args: list[str], consts: list[float | None]) -> str:
     return f"{b}*{a}^({b} - 1)"
 
 
-def _pow_domain(a: Array, b: Array) -> Array:
-    return ((a == 0) & (b < 0)) | ((a < 0) & (np.floor(b) != b))
-
-
 def _op(name: str, params: str, fn: Callable[..., Array], partials: tuple, formulas: tuple,
         **kw: Any) -> Op:
     return Op(name=name, params=tuple(params.split()), fn=fn, partials=partials,
@@ -106,14 +101,15 @@ _TABLE: list[Op] = [
     _op("div", "a b", np.divide, (lambda a, b, o: 1.0 / b, lambda a, b, o: -o / b),
         ("1/{1}", "-{0}/{1}^2"), kind="infix", symbol="/", unicode="/",
         latex="\\frac{{{0}}}{{{1}}}", prec=PREC_MUL,
-        domain=lambda a, b: b == 0, domain_message="division by zero"),
+        domain=((lambda a, b: b == 0, "division by zero"),)),
     _op("pow", "a b", np.power,
         (lambda a, b, o: b * np.power(a, b - 1.0), lambda a, b, o: o * np.log(a)),
         (_pow_base_formula, "{0}^{1}*log({0})"),
         kind="infix", symbol="^", unicode="^", latex="{0}^{{{1}}}", prec=PREC_POW,
-        right_assoc=True, domain=_pow_domain,
-        domain_message="power undefined here (0 to a negative power, or a negative base "
-                       "with a non-integer exponent)",
+        right_assoc=True,
+        domain=((lambda a, b: (a == 0) & (b < 0), "0 to a negative power is undefined"),
+                (lambda a, b: (a < 0) & (np.floor(b) != b),
+                 "a negative base needs an integer exponent")),
         partial_domain={1: (lambda a, b: a <= 0,
                             "the derivative of a^b with respect to b needs a > 0")},
         doc="a^b or a**b or pow(a, b)"),
@@ -126,11 +122,11 @@ _TABLE: list[Op] = [
         latex="\\tan\\left({0}\\right)"),
     _op("exp", "x", np.exp, (lambda a, o: o,), ("exp({0})",), latex="e^{{{0}}}"),
     _op("log", "x", np.log, (lambda a, o: 1.0 / a,), ("1/{0}",), aliases=("ln",),
-        latex="\\ln\\left({0}\\right)", domain=lambda a: a <= 0,
-        domain_message="log needs a positive argument", doc="natural logarithm"),
+        latex="\\ln\\left({0}\\right)",
+        domain=((lambda a: a <= 0, "log needs a positive argument"),), doc="natural logarithm"),
     _op("sqrt", "x", np.sqrt, (lambda a, o: 0.5 / o,), ("1/(2*sqrt({0}))",),
-        latex="\\sqrt{{{0}}}", domain=lambda a: a < 0,
-        domain_message="sqrt needs a non-negative argument"),
+        latex="\\sqrt{{{0}}}",
+        domain=((lambda a: a < 0, "sqrt needs a non-negative argument"),)),
     _op("abs", "x", np.abs, (lambda a, o: np.sign(a),), ("sign({0})",),
         latex="\\left|{0}\\right|", nondiff=lambda a: a == 0,
         convention="abs'(0) = 0"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ParseError
 from .graph import Graph, GraphBuilder
@@ -29,12 +29,12 @@ _TOKEN = re.compile(r"""
 |(?P<comma>,)
 |(?P<eq>=)
 |(?P<sep>[;\n])
-""", re.VERBOSE)
+|(?P<bad>.)
+""", re.VERBOSE | re.DOTALL)
 _OP_ALIASES = {"**": "^", "·": "*", "×": "*", "−": "-"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # num name op lp rp comma eq sep end
     text: str
     start: int
@@ -44,30 +44,30 @@ class Token:
 def tokenize(source: str) -> list[Token]:
     """Split ``source`` into tokens; newlines inside parentheses are white space."""
     tokens: list[Token] = []
-    pos, depth, n = 0, 0, len(source)
-    while pos < n:
-        m = _TOKEN.match(source, pos)
-        if m is None:
-            ch = source[pos]
-            hint = "did you mean '=' (assignment) or '*'?" if ch in ":!" else None
-            if ch in "[]{}":
+    depth = 0
+    for m in _TOKEN.finditer(source):
+        kind = m.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
+        text = m.group()
+        if kind == "bad":
+            pos = m.start()
+            hint = "did you mean '=' (assignment) or '*'?" if text in ":!" else None
+            if text in "[]{}":
                 hint = "use round parentheses ( ) for grouping"
-            raise ParseError(f"unexpected character {ch!r}", source, pos, pos + 1,
+            raise ParseError(f"unexpected character {text!r}", source, pos, pos + 1,
                              hint or "expressions use numbers, names, + - * / ^, "
                                      "function calls and parentheses")
-        kind = m.lastgroup or ""
-        text = m.group()
         if kind == "lp":
             depth += 1
         elif kind == "rp":
             depth = max(0, depth - 1)
-        if kind in ("ws", "comment") or (kind == "sep" and text == "\n" and depth > 0):
-            pos = m.end()
+        elif kind == "sep" and text == "\n" and depth > 0:
             continue
-        if kind == "op":
+        elif kind == "op":
             text = _OP_ALIASES.get(text, text)
-        tokens.append(Token(kind, text, m.start(), m.end()))
-        pos = m.end()
+        tokens.append(Token(kind, text, m.start(), m.end()))  # type: ignore[arg-type]
+    n = len(source)
     tokens.append(Token("end", "", n, n))
     return tokens
 

@@ -123,7 +123,9 @@ def _domain_error(graph: Graph, i: int, message: str, mask: Value, args: list[Va
     shown = ", ".join(f"{names[q]} = {format_number(v)}"
                       for q, v in zip(graph.nodes[i].parents, vals)
                       if graph.nodes[q].kind != "const")
-    return DomainError(f"{message}: node {name} = {formula} with {shown}{where}",
+    expr = graph.expressions("text", limit=60)[i]
+    full = f" (that is {expr})" if expr and expr != formula else ""
+    return DomainError(f"{message}: node {name} = {formula}{full} with {shown}{where}",
                        node=name, formula=formula, value=vals,
                        hint="choose inputs inside the domain of every operation")
 
@@ -155,10 +157,10 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
                 continue
             op = n.op
             args = [values[p] for p in n.parents]
-            if op.domain is not None:  # type: ignore[union-attr]
-                bad = op.domain(*args)  # type: ignore[union-attr]
+            for check, why in op.domain:  # type: ignore[union-attr]
+                bad = check(*args)
                 if _bad(bad):
-                    raise _domain_error(graph, n.id, op.domain_message, bad, args)  # type: ignore
+                    raise _domain_error(graph, n.id, why, bad, args)
             v = op.fn(*args)  # type: ignore[union-attr]
             if not _finite(v, batch):
                 flags.setdefault(n.id, []).append("overflow")

@@ -44,6 +44,13 @@ class Var:
                          hint="use max(a, b), min(a, b), relu, step or abs instead of "
                               "if/else on traced values")
 
+    def _compare(self, other: Any) -> bool:
+        raise InputError("traced values cannot be compared while tracing",
+                         hint="use max(a, b), min(a, b), relu, step or abs instead of "
+                              "comparisons and if/else on traced values")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
+
     def __float__(self) -> float:
         raise InputError("a traced value cannot become a float while tracing",
                          hint="use autodiff_viz's functions (av.sin, av.exp, ...) "
