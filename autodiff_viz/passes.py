@@ -77,7 +77,7 @@ def _as_value(name: str, v: Any) -> Value:
     except (TypeError, ValueError):
         raise InputError(f"value of {name!r} is not a number: {v!r}",
                          hint=f"for example {name}=2") from None
-    if not np.all(np.isfinite(arr)):
+    if not _finite(arr, arr.ndim > 0):
         raise InputError(f"value of {name!r} is not finite: {v!r}",
                          hint="give finite numbers (no inf or nan)")
     return np.float64(arr) if arr.ndim == 0 else arr
@@ -131,7 +131,11 @@ def _domain_error(graph: Graph, i: int, message: str, mask: Value, args: list[Va
 
 
 def _finite(v: Value, batch: bool) -> bool:
-    return bool(np.isfinite(v).all()) if batch else math.isfinite(v)
+    """No inf or nan anywhere. For arrays the sum is a fast first test: it is
+    finite only when every element is (barring overflow of the sum itself)."""
+    if not batch or np.ndim(v) == 0:
+        return math.isfinite(v)
+    return math.isfinite(np.sum(v)) or bool(np.isfinite(v).all())
 
 
 def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
@@ -193,7 +197,7 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
                     if _bad(bad):
                         raise _domain_error(graph, n.id, pd[1], bad, args)
                 d = op.partials[k](*args, out)  # type: ignore[union-attr]
-                if not _finite(d, p.batch):
+                if d is not out and all(d is not a for a in args) and not _finite(d, p.batch):
                     flags.setdefault(n.id, []).append("overflow")
                 row.append(d)
             if op.nondiff is not None and _bad(op.nondiff(*args)):  # type: ignore[union-attr]
@@ -253,7 +257,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 if nodes[q].kind != "const":
                     reached[q] = True
     zero = np.float64(0.0)
-    adjoints: list[Value] = [zero] * len(nodes)
+    adjoints: list[Value] = [None] * len(nodes)  # None: no term added yet (0)
     adjoints[out] = np.float64(seed)
     terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
     partials = lin.partials
@@ -267,10 +271,15 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             if n.kind != "op":
                 continue
             a = adjoints[i]
+            if a is None:
+                a = adjoints[i] = zero
+            one = np.ndim(a) == 0 and a == 1.0  # 1·d is d: skip a pass over arrays
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):
                 if d is None:
                     continue
-                c = a * d
+                c = d if one else a * d
                 terms[q].append((i, k, c))
-                adjoints[q] = adjoints[q] + c
+                prev = adjoints[q]
+                adjoints[q] = c if prev is None else prev + c
+    adjoints = [zero if a is None else a for a in adjoints]
     return ReverseRecord(name, float(seed), adjoints, terms, reached, order)

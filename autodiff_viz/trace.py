@@ -137,6 +137,8 @@ class Trace:
 
     def _shaped(self, v: Any) -> Any:
         if self.primal.batch:
+            if np.shape(v) == self.primal.shape:
+                return v
             return np.broadcast_to(np.asarray(v, dtype=float), self.primal.shape).copy()
         return float(v)
 
@@ -156,15 +158,17 @@ class Trace:
         """∂output/∂input for every pair the passes computed: ``{output: {input: value}}``."""
         jac: dict[str, dict[str, Any]] = {}
         for r in self.reverse:
-            jac[r.output] = {self.graph.nodes[i].name: self._shaped(r.adjoints[i] / r.seed)
-                             for i in self.graph.inputs}
+            jac[r.output] = {self.graph.nodes[i].name: self._shaped(
+                r.adjoints[i] if r.seed == 1 else r.adjoints[i] / r.seed)
+                for i in self.graph.inputs}
         for f in self.forward:
             nz = [k for k, v in f.seed.items() if v != 0]
             if len(nz) != 1:
                 continue  # a direction, not a coordinate: see derivatives()
             wrt, s = nz[0], f.seed[nz[0]]
             for name, i in self.graph.outputs:
-                jac.setdefault(name, {}).setdefault(wrt, self._shaped(f.tangents[i] / s))
+                jac.setdefault(name, {}).setdefault(
+                    wrt, self._shaped(f.tangents[i] if s == 1 else f.tangents[i] / s))
         names = self.graph.input_names
         return {o: {k: row[k] for k in names if k in row} for o, row in jac.items()}
 
