@@ -26,7 +26,7 @@ class AutodiffVizError(Exception):
 
     def render(self) -> str:
         """The full, human-readable message (what, where, how to fix)."""
-        text = self.message
+        text = f"error: {self.message}"
         if self.hint:
             text += f"\nhint: {self.hint}"
         return text
@@ -94,3 +94,7 @@ def _line_starts(source: str) -> list[int]:
         starts.append(pos + 1)
         pos = source.find("\n", pos + 1)
     return starts
+
+
+class RenderError(AutodiffVizError):
+    """An image could not be made: Graphviz's ``dot`` is missing, failed or took too long."""
