@@ -18,27 +18,12 @@ from .tracing import FUNCTION_OBJECTS as _F, Var, trace_function
 
 __version__ = "0.1.0"
 
-sin = _F["sin"]
-cos = _F["cos"]
-tan = _F["tan"]
-exp = _F["exp"]
-log = _F["log"]
-ln = _F["ln"]
-sqrt = _F["sqrt"]
-abs = _F["abs"]  # noqa: A001 - mirrors the expression language
-sign = _F["sign"]
-step = _F["step"]
-tanh = _F["tanh"]
-sigmoid = _F["sigmoid"]
-sig = _F["sig"]
-relu = _F["relu"]
-leaky_relu = _F["leaky_relu"]
-softplus = _F["softplus"]
-hardtanh = _F["hardtanh"]
-hard_tanh = _F["hard_tanh"]
-max = _F["max"]  # noqa: A001
-min = _F["min"]  # noqa: A001
-pow = _F["pow"]  # noqa: A001
+# The math functions, for tracing Python functions (they compute on plain numbers too).
+(sin, cos, tan, exp, log, ln, sqrt, abs, sign, step, tanh, sigmoid, sig, relu,  # noqa: A001
+ leaky_relu, softplus, hardtanh, hard_tanh, max, min, pow) = (  # noqa: A001
+    _F[n] for n in ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "sign", "step",
+                    "tanh", "sigmoid", "sig", "relu", "leaky_relu", "softplus", "hardtanh",
+                    "hard_tanh", "max", "min", "pow"))
 pi = CONSTANTS["pi"]
 e = CONSTANTS["e"]
 

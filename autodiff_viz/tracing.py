@@ -108,7 +108,7 @@ def _function(op: Op) -> Callable[..., Any]:
             raise InputError(f"{op.name}() takes ({', '.join(params)})")
         return _apply(op, *(values[p] for p in params))
 
-    f.__name__ = op.name
+    f.__name__ = f.__qualname__ = op.name
     f.__doc__ = f"{op.name}({', '.join(op.params)}): {op.doc or op.name}; traces on Var, computes on numbers."
     return f
 
