@@ -162,3 +162,25 @@ def test_exponential_dag_expression_text_is_capped() -> None:
     small = "\n".join(prog.splitlines()[:8])  # x^(2^7)
     assert av.gradient(small, {"x": 1.0001})["x"] == pytest.approx(
         2 ** 7 * 1.0001 ** (2 ** 7 - 1), rel=1e-12)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = ["x", "y1", "2", "0.5", "1e3", "+", "-", "*", "/", "^", "**", "(", ")", ",", "=",
+          ";", "\n", " ", "sin", "max", "leaky_relu", "alpha", "pi", "a", "z", "σ", "$", "."]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=25))
+def test_any_text_parses_or_raises_a_parse_error(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    try:
+        g = av.parse(text)
+    except av.ParseError as err:
+        rendered = err.render()
+        assert f"(line {err.line}, column {err.column})" in rendered and "^" in rendered
+        return
+    except av.InputError:
+        return
+    assert av.parse(g.to_program()).structure() == g.structure()
