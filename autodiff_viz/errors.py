@@ -98,3 +98,51 @@ def _line_starts(source: str) -> list[int]:
 
 class RenderError(AutodiffVizError):
     """An image could not be made: Graphviz's ``dot`` is missing, failed or took too long."""
+
+
+class LocatedInputError(InputError):
+    """Bad input in a file or text, with where it is: path, line and column (1-based).
+
+    ``render()`` shows the line with a caret under the column.
+
+    >>> err = LocatedInputError("expected a value", path="key.toml", source="a = \\nb = 2",
+    ...                         line=1, column=5, hint="write a = 1")
+    >>> print(err.render())
+    error: expected a value (key.toml, line 1, column 5)
+    1 | a =
+            ^
+    hint: write a = 1
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, source: str | None = None,
+                 line: int | None = None, column: int | None = None, width: int = 1,
+                 hint: str | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.width = max(1, width)
+        lines = source.split("\n") if source is not None else []
+        self.line_text = lines[line - 1].rstrip() if line and 0 < line <= len(lines) else None
+        super().__init__(message, hint)
+
+    def render(self) -> str:
+        where = [p for p in (self.path,
+                             f"line {self.line}" if self.line else None,
+                             f"column {self.column}" if self.line and self.column else None) if p]
+        text = f"error: {self.message}" + (f" ({', '.join(where)})" if where else "")
+        if self.line_text is not None:
+            gutter = f"{self.line} | "
+            text += f"\n{gutter}{self.line_text}"
+            if self.column:
+                text += "\n" + " " * (len(gutter) + self.column - 1) + "^" + "~" * (self.width - 1)
+        if self.hint:
+            text += f"\nhint: {self.hint}"
+        return text
+
+
+class ProblemKeyError(LocatedInputError):
+    """A problem key (for checking homework) that cannot be used."""
+
+
+class SubmissionError(LocatedInputError):
+    """A submission that cannot be read at all (a bad line in a trace table is graded, not raised)."""

@@ -55,6 +55,7 @@ class Graph:
         for name, i in outputs:
             self.names.setdefault(name, i)
         self._labels: dict[str, list[str]] = {}
+        self._atom_cache: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     # -- structure ---------------------------------------------------------
     def __len__(self) -> int:
@@ -139,8 +140,13 @@ class Graph:
 
     # -- formulas ------------------------------------------------------------
     def _atoms(self, notation: str, style: str) -> list[tuple[str, int]]:
+        """Every node as a formatted atom; cached (the graph is immutable), so that
+        printing every node's formula stays linear in the graph's size."""
+        cached = self._atom_cache.get((notation, style))
+        if cached is not None:
+            return cached
         names = self.display_names(notation)
-        out = []
+        out: list[tuple[str, int]] = []
         for n in self.nodes:
             if n.kind == "const" and n.text and n.text not in ("pi", "e", "-pi", "-e"):
                 out.append(number(n.value, style))  # type: ignore[arg-type]
@@ -149,6 +155,7 @@ class Graph:
                             30))
             else:
                 out.append(atom(names[n.id], style))
+        self._atom_cache[(notation, style)] = out
         return out
 
     def formula(self, i: int, notation: str = "w", style: str = "text",
@@ -173,7 +180,14 @@ class Graph:
         if style == "text":
             return text
         from .parser import reformat  # the formula is in our language: reprint it
-        return reformat(text, style)
+        # Names such as v-1 do not parse back as one name: reprint with placeholder
+        # names, then put each name's styled form in place of its placeholder's.
+        real = {j: atoms[q][0] for j, q in enumerate(n.parents) if self.nodes[q].kind != "const"}
+        args = [f"__arg{j}" if j in real else a for j, a in enumerate(args)]
+        out = reformat(n.op.partial_formula(k, args, consts), style)  # type: ignore[union-attr]
+        for j in sorted(real, reverse=True):
+            out = out.replace(atom(f"__arg{j}", style)[0], atom(real[j], style)[0])
+        return out
 
     def expressions(self, style: str = "text", limit: int = 120) -> list[str | None]:
         """Every node's definition in terms of the inputs; None past ``limit`` chars."""

@@ -12,7 +12,7 @@ import importlib
 import sys
 from typing import Sequence
 
-COMMANDS = ("demo", "trace")
+COMMANDS = ("demo", "trace", "grad", "render", "check")
 
 DESCRIPTION = """\
 Automatic differentiation made visible: parse an expression into a
@@ -22,6 +22,11 @@ print every stored value and chain-rule term.
 examples:
   autodiff-viz demo
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3
+  autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step     (one term at a time)
+  autodiff-viz grad "sin(x1) + x1*x2" --at x1=2,x2=3
+
+"autodiff-viz COMMAND --help" shows a command's options and a worked example.
+exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input error.
 """
 
 

@@ -1,14 +1,26 @@
-"""Options and input handling shared by the subcommands (trace, grad, render, ...)."""
+"""Options and input handling shared by the subcommands (trace, grad, render, ...).
+
+Nothing heavy is imported here: numpy and the core load inside the
+functions that need them, each view only for the format asked for.
+
+>>> parse_assignments("x1=2, x2=[1, 2.5]")
+{'x1': 2.0, 'x2': [1.0, 2.5]}
+>>> split_names("x1, x2")
+['x1', 'x2']
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 BUILTIN_EXAMPLE = "sin(x1) + x1*x2"
 BUILTIN_POINT = {"x1": 2.0, "x2": 3.0}
+FORMATS = ("table", "json", "markdown", "latex", "csv")
 
 
 def add_source_argument(p: argparse.ArgumentParser) -> None:
@@ -17,26 +29,70 @@ def add_source_argument(p: argparse.ArgumentParser) -> None:
                         "'-' reads it from standard input, '@FILE' from a file")
 
 
+def digits_type(text: str) -> int:
+    """``--digits``: significant digits, 1 to 17."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of digits, got {text!r}") from None
+    if not 1 <= n <= 17:
+        raise argparse.ArgumentTypeError(f"digits must be between 1 and 17, got {n}")
+    return n
+
+
+def width_type(text: str) -> int:
+    """``--width``: at least 40 columns."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of columns, got {text!r}") from None
+    if n < 40:
+        raise argparse.ArgumentTypeError(f"width must be at least 40 columns, got {n}")
+    return n
+
+
 def add_trace_options(p: argparse.ArgumentParser, modes: bool = True) -> None:
     """The options every command that runs the passes shares."""
     p.add_argument("--at", metavar="POINT", default=None,
                    help="input values, e.g. x1=2,x2=3 (a name may take a list: x=[1,2,3]), "
-                        "or @FILE with a JSON or TOML table of them")
+                        "or a JSON or TOML file of them (@FILE, or a path ending in "
+                        ".json/.toml)")
     if modes:
         p.add_argument("--mode", choices=("primal", "forward", "reverse", "both"),
                        default="both", help="which passes to run (default: both)")
-    p.add_argument("--wrt", metavar="INPUT", default=None,
-                   help="forward mode: seed this input (default: the first input)")
+    p.add_argument("--wrt", metavar="INPUTS", default=None,
+                   help="forward mode: seed these inputs, one pass each, e.g. x1 or x1,x2 "
+                        "(default: the first input)")
     p.add_argument("--seed", metavar="DIRECTION", default=None,
-                   help="forward mode: a direction instead of --wrt, e.g. x1=1,x2=0.5")
+                   help="forward mode: one pass along a direction instead of --wrt, "
+                        "e.g. x1=1,x2=0.5 (inputs not named are 0)")
     p.add_argument("--output", metavar="NAME", default=None,
                    help="reverse mode: the output to differentiate (default: every output)")
     p.add_argument("--notation", choices=("w", "v", "u"), default="w",
                    help="node names: w1 w2 … (default), v-1 v0 v1 … (inputs ≤ 0), or u1 u2 …")
-    p.add_argument("--digits", type=int, default=4, metavar="N",
-                   help="significant digits to print (default: 4)")
+    p.add_argument("--digits", type=digits_type, default=4, metavar="N",
+                   help="significant digits to print, 1 to 17 (default: 4; CSV and JSON "
+                        "keep full precision)")
     p.add_argument("--no-share", action="store_true",
                    help="keep identical subexpressions as separate nodes")
+
+
+def add_view_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    """Output options: format, width, colour, ASCII; and ``--debug`` after the command."""
+    p.add_argument("--format", choices=formats, default=formats[0],
+                   help="table: the terminal view (default); json, markdown, latex, csv: "
+                        "for documents and programs")
+    p.add_argument("--width", type=width_type, default=None, metavar="COLUMNS",
+                   help="width of the terminal view (default: the terminal's, or $COLUMNS, "
+                        "or 100 when piped)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour in the terminal view (default: auto: only on a terminal, "
+                        "and not when NO_COLOR is set)")
+    p.add_argument("--ascii", action="store_true",
+                   help="plain ASCII: dz/dw1 instead of w̄1, * instead of ·, - for −")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show a Python traceback on errors (for bug reports)")
 
 
 def read_source(expr: str) -> str:
@@ -44,7 +100,12 @@ def read_source(expr: str) -> str:
     from ..errors import InputError
 
     if expr == "-":
-        return sys.stdin.read()
+        text = sys.stdin.read()
+        if not text.strip():
+            raise InputError("nothing to read on standard input (EXPR is '-')",
+                             hint="pipe an expression in, e.g. echo 'sin(x1) + x1*x2' | "
+                                  "autodiff-viz trace - --at x1=2,x2=3")
+        return text
     if expr.startswith("@"):
         path = Path(expr[1:])
         try:
@@ -52,6 +113,9 @@ def read_source(expr: str) -> str:
         except OSError as err:
             raise InputError(f"cannot read {path}: {err.strerror}",
                              hint="check the file name after '@'") from None
+        except UnicodeDecodeError:
+            raise InputError(f"cannot read {path}: it is not UTF-8 text",
+                             hint="save the expression as a UTF-8 text file") from None
     return expr
 
 
@@ -62,7 +126,8 @@ def _number(name: str, text: str) -> Any:
     try:
         if text.startswith("["):
             value = json.loads(text)
-            if not isinstance(value, list) or not all(isinstance(v, (int, float)) for v in value):
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                 raise ValueError
             return [float(v) for v in value]
         return float(text)
@@ -72,12 +137,17 @@ def _number(name: str, text: str) -> Any:
 
 
 def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:
-    """``x1=2,x2=3`` (lists allowed: ``x=[1,2]``) into a dict; ``@FILE`` reads JSON/TOML."""
+    """``x1=2,x2=3`` (lists allowed: ``x=[1,2]``) into a dict; ``@FILE`` reads JSON/TOML.
+
+    A path ending in ``.json`` or ``.toml`` is read as a file without the ``@``.
+    """
     from ..errors import InputError
 
     text = text.strip()
     if text.startswith("@"):
         return _read_table(Path(text[1:]), what)
+    if "=" not in text and text.lower().endswith((".json", ".toml")):
+        return _read_table(Path(text), what)
     out: dict[str, Any] = {}
     parts: list[str] = []
     depth, cur = 0, ""
@@ -95,41 +165,75 @@ def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:
             continue
         if "=" not in part:
             raise InputError(f"{what}: {part.strip()!r} is not of the form name=value",
-                             hint=f"write {what} x1=2,x2=3")
+                             hint=f"write {what} x1=2,x2=3 (or {what} @values.json)")
         name, value = part.split("=", 1)
         name = name.strip()
+        if not name:
+            raise InputError(f"{what}: a value has no name: {part.strip()!r}",
+                             hint=f"write {what} x1=2,x2=3")
         if name in out:
-            raise InputError(f"{what}: {name!r} is given twice")
+            raise InputError(f"{what}: {name!r} is given twice",
+                             hint="give each name once")
         out[name] = _number(name, value)
+    if not out:
+        raise InputError(f"{what} is empty", hint=f"write {what} x1=2,x2=3")
     return out
 
 
 def _read_table(path: Path, what: str) -> dict[str, Any]:
-    from ..errors import InputError
+    from ..errors import InputError, LocatedInputError
 
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise InputError(f"{what}: cannot read {path}: {err.strerror}") from None
+        raise InputError(f"{what}: cannot read {path}: {err.strerror}",
+                         hint="check the file name") from None
+    toml = path.suffix.lower() == ".toml"
+    text = raw.decode("utf-8", errors="replace")
     try:
-        if path.suffix.lower() == ".toml":
+        if toml:
             try:
                 import tomllib
             except ImportError:  # Python 3.10
                 import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(raw.decode("utf-8"))
+            data = tomllib.loads(text)
         else:
-            data = json.loads(raw)
+            data = json.loads(text)
     except ValueError as err:
-        raise InputError(f"{what}: {path} is not valid {'TOML' if path.suffix == '.toml' else 'JSON'}: {err}") from None
+        line, column, msg = _error_position(err)
+        raise LocatedInputError(f"{what}: {path} is not valid {'TOML' if toml else 'JSON'}: {msg}",
+                                path=None, source=text, line=line, column=column,
+                                hint='write a table of numbers, e.g. x1 = 2 (TOML) or '
+                                     '{"x1": 2} (JSON)') from None
     if not isinstance(data, dict):
-        raise InputError(f"{what}: {path} must hold a table of name = value")
+        raise InputError(f"{what}: {path} must hold a table of name = value",
+                         hint='for example {"x1": 2, "x2": 3}')
     return data
 
 
+def _error_position(err: ValueError) -> tuple[int | None, int | None, str]:
+    """Line, column and message of a JSON or TOML decoding error."""
+    if hasattr(err, "lineno"):
+        return err.lineno, err.colno, err.msg  # type: ignore[attr-defined]
+    m = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
+    if m:
+        return int(m.group(1)), int(m.group(2)), str(err)[: m.start()].strip()
+    return None, None, str(err)
+
+
+def split_names(text: str) -> list[str]:
+    """``x1,x2`` into ``['x1', 'x2']`` (spaces ignored)."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
 def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) -> Any:
-    """Parse EXPR and run the passes the options ask for; returns a Trace."""
+    """Parse EXPR and run the passes the options ask for; returns a Trace.
+
+    ``--wrt`` may name several inputs (one forward pass each); without it the
+    forward pass seeds the first input (``default_wrt_first``) or every input.
+    """
     from ..api import trace
+    from ..errors import InputError
     from ..parser import parse
 
     source = read_source(args.expr)
@@ -137,8 +241,67 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
     at = parse_assignments(args.at) if args.at else {}
     mode = getattr(args, "mode", "both")
     seed = parse_assignments(args.seed, "--seed") if args.seed else None
-    wrt = args.wrt
+    if seed is not None:
+        bad = [k for k, v in seed.items() if isinstance(v, list)]
+        if bad:
+            raise InputError(f"--seed: the direction must be numbers, not lists ({', '.join(bad)})",
+                             hint="write --seed x1=1,x2=0.5")
+    wrt: Any = split_names(args.wrt) if args.wrt else None
+    if args.wrt is not None and not wrt:
+        raise InputError("--wrt is empty", hint=f"name an input: {', '.join(graph.input_names)}")
+    if wrt is not None and seed is not None and mode in ("forward", "both"):
+        raise InputError("give either --wrt or --seed, not both",
+                         hint="--wrt x1 is the seed x1=1 with every other input 0")
     if wrt is None and seed is None and default_wrt_first and graph.input_names:
         wrt = graph.input_names[0]
     return trace(graph, at, mode=mode, wrt=wrt, seed=seed, output=args.output,
                  notation=args.notation)
+
+
+def use_color(args: argparse.Namespace, stream: IO[str] | None = None) -> bool:
+    """``--color``: always, never, or auto (a terminal, NO_COLOR unset, TERM not dumb)."""
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return choice == "always"
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def view_width(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
+    """``--width``, else the terminal's width, else ``$COLUMNS``, else 100."""
+    if getattr(args, "width", None):
+        return int(args.width)
+    stream = stream or sys.stdout
+    if _isatty(stream):
+        try:
+            return max(40, os.get_terminal_size(stream.fileno()).columns)
+        except (OSError, ValueError):
+            pass
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 100
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def emit(text: str, stream: IO[str] | None = None) -> None:
+    """Write ``text`` and a newline; a closed pipe (``| head``) ends quietly."""
+    stream = stream or sys.stdout
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null first.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass

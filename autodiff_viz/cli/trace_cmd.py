@@ -1,29 +1,101 @@
-"""``autodiff-viz trace``: print the evaluation traces of an expression."""
+"""``autodiff-viz trace``: print the evaluation traces of an expression.
+
+A view module loads only for the format asked for; nothing graphviz, networkx or rich.
+"""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+import sys
 
-from .common import add_source_argument, add_trace_options, trace_from_args
+from .common import (add_source_argument, add_trace_options, add_view_options, emit,
+                     trace_from_args, use_color, view_width)
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+
+DESCRIPTION = """\
+Print how automatic differentiation computes: the graph's structure (who
+feeds whom), the primal trace (every stored value), the forward trace for one
+seed (each tangent with its chain-rule sum) and the reverse trace from the
+output back (each adjoint as the sum over the node's children, the inputs'
+adjoints marked as the gradient), then a summary table, the gradient or
+Jacobian, flags (non-differentiable points, overflow) and the cost."""
 
 EPILOG = """\
-example:
-  autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --wrt x2
+worked example (z = sin(x1) + x1*x2 at x1 = 2, x2 = 3; dz/dx1 = cos 2 + 3):
+  $ autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --wrt x2
+  ...
+    w3     sin(w1)      sin(x1)           sin(2)        0.9093
+  ...
+    ẇ5        ẇ3·1 + ẇ4·1     0 + 2   2       z
+  ...
+    w̄1        w̄4·w2 + w̄3·cos(w1)   1·3 + 1·(−0.4161)   2.584   ∂z/∂x1
+  ...
+    ∂z/∂x1 = 2.584
+    ∂z/∂x2 = 2
+
+more:
+  autodiff-viz trace "a = x1*x2; b = sin(x1); z = a + b" --at x1=2,x2=3 --mode reverse
+  autodiff-viz trace @model.txt --at @point.toml --format markdown > trace.md
+  echo "x^2*y" | autodiff-viz trace - --at x=3,y=2 --format latex
+  autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step   (Enter/n: next, q: quit)
+
+exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input error.
 """
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("trace", help="print the primal, forward and reverse traces",
-                       description="Print the primal trace (every stored value), the forward "
-                                   "trace for one seed and the reverse trace from the output, "
-                                   "with every chain-rule term.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=DESCRIPTION, epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_argument(p)
     add_trace_options(p)
-    p.set_defaults(func=run)
+    add_view_options(p)
+    p.add_argument("--step", action="store_true",
+                   help="step through the passes one chain-rule term at a time "
+                        "(Enter/n/→ next, b/← back, g N go to step N, f/r forward/reverse "
+                        "pass, q quit); prints every step when not on a terminal")
+    p.set_defaults(func=run, parser=p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views.text import render_text
+    if args.step and args.format != "table":
+        args.parser.error(f"--step shows the terminal view and cannot be combined with "
+                          f"--format {args.format}")
+    t = trace_from_args(args)
+    style = "text" if args.ascii else "unicode"
+    if args.step:
+        from ..views.step_tty import is_terminal
 
-    print(render_text(trace_from_args(args), digits=args.digits))
+        if is_terminal(sys.stdin) and is_terminal(sys.stdout):
+            from ..views.step import build_passes
+            from ..views.step_tty import interactive
+
+            return interactive(t, build_passes(t), args.digits, style, use_color(args),
+                               sys.stdin, sys.stdout)
+        from ..views.step import print_all
+
+        emit(print_all(t, args.digits, style))
+        return 0
+    emit(render(t, args.format, args.digits, style, view_width(args), use_color(args)))
     return 0
+
+
+def render(t: Trace, fmt: str, digits: int, style: str = "unicode", width: int = 100,
+           color: bool = False) -> str:
+    """The trace in format ``fmt`` (``table``, ``json``, ``markdown``, ``latex``, ``csv``)."""
+    if fmt == "json":
+        from ..views.formats import render_json
+        return render_json(t)
+    if fmt == "csv":
+        from ..views.formats import render_csv
+        return render_csv(t, digits)
+    if fmt == "markdown":
+        from ..views.formats import render_markdown
+        return render_markdown(t, digits)
+    if fmt == "latex":
+        from ..views.latex import render_latex
+        return render_latex(t, digits)
+    from ..views.table import render_table
+    return render_table(t, digits, style, width, color)

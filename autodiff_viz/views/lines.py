@@ -13,14 +13,16 @@
 """
 from __future__ import annotations
 
+import re
 import unicodedata
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..ops import PREC_ATOM, PREC_NEG
 from ..printing import format_number
-from ..trace import ForwardStep, PrimalStep, ReverseStep, Trace
+from ..trace import (ForwardStep, ForwardTerm, PrimalStep, ReverseStep, ReverseTerm,
+                     Trace)
 
 DOT, BAR = "\u0307", "\u0304"
 
@@ -63,60 +65,167 @@ def adjoint_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
     return f"d{t.reverse[k].output}/d{name}"
 
 
-def primal_line(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode") -> str:
-    """``w3 = sin(w1) = sin(2) = 0.9093``; inputs ``w1 = x1 = 2``."""
+class LineParts(NamedTuple):
+    """A step's line in four parts: ``name = symbolic = numeric = value``.
+
+    ``symbolic`` and ``numeric`` are empty when the step has none (inputs, seeds);
+    :func:`join` puts the non-empty parts together with `` = ``.
+    """
+
+    name: str
+    symbolic: str
+    numeric: str
+    value: str
+
+
+def join(parts: LineParts) -> str:
+    """``name = symbolic = numeric = value`` without the empty parts."""
+    return " = ".join(p for p in parts if p)
+
+
+def primal_parts(t: Trace, s: PrimalStep, digits: int | None = 4,
+                 style: str = "unicode") -> LineParts:
+    """The parts of :func:`primal_line`: node, definition, with values, value.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+    >>> primal_parts(t, t.steps[3])
+    LineParts(name='w4', symbolic='w1·w2', numeric='2·3', value='6')
+    """
     fstyle = "unicode" if style == "unicode" else "text"
+    value = fmt(s.value, digits, style)
     if s.kind == "input":
-        return f"{s.name} = {t.graph.nodes[s.node].name} = {fmt(s.value, digits, style)}"
+        return LineParts(s.name, t.graph.nodes[s.node].name or "", "", value)
     if s.kind == "const":
-        return f"{s.name} = {fmt(s.value, digits, style)}"
+        return LineParts(s.name, "", "", value)
     formula = t.graph.formula(s.node, t.notation, fstyle)
     values = [_atom(t.primal.values[q], digits, style) for q in s.parents]
     with_values = t.graph.formula(s.node, t.notation, fstyle, args=values)
-    return f"{s.name} = {formula} = {with_values} = {fmt(s.value, digits, style)}"
+    return LineParts(s.name, formula, with_values, value)
+
+
+def primal_line(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode") -> str:
+    """``w3 = sin(w1) = sin(2) = 0.9093``; inputs ``w1 = x1 = 2``."""
+    return join(primal_parts(t, s, digits, style))
+
+
+def forward_term_parts(t: Trace, k: int, s: ForwardStep, term: ForwardTerm,
+                       digits: int | None = 4, style: str = "unicode") -> tuple[str, str, str]:
+    """One forward chain-rule term: symbolic, its two stored factors, its stored value.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x1")
+    >>> s = t.forward_steps(0)[2]
+    >>> forward_term_parts(t, 0, s, s.terms[0])
+    ('ẇ1·cos(w1)', '1·(−0.4161)', '−0.4161')
+    """
+    mul = "·" if style == "unicode" else "*"
+    fstyle = "unicode" if style == "unicode" else "text"
+    formula = _restyle(t.steps[s.node].partial(term.position).formula, fstyle)
+    symbolic = f"{tangent_name(t, k, term.parent_name, style)}{mul}{_paren(formula)}"
+    numeric = (f"{_paren(fmt(term.parent_tangent, digits, style))}{mul}"
+               f"{_paren(fmt(term.partial, digits, style))}")
+    return symbolic, numeric, fmt(term.value, digits, style)
+
+
+def forward_parts(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
+                  style: str = "unicode") -> LineParts:
+    """The parts of :func:`forward_line`: tangent, chain rule, term values, tangent value."""
+    name = tangent_name(t, k, s.name, style)
+    value = fmt(s.tangent, digits, style)
+    if s.is_input or not s.terms:
+        return LineParts(name, "", "", value)
+    terms = [forward_term_parts(t, k, s, term, digits, style) for term in s.terms]
+    return LineParts(name, " + ".join(sym for sym, _, _ in terms),
+                     " + ".join(_paren(v) for _, _, v in terms), value)
 
 
 def forward_line(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
                  style: str = "unicode") -> str:
     """``ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2``; inputs show their seed."""
-    name = tangent_name(t, k, s.name, style)
-    if s.is_input:
-        return f"{name} = {fmt(s.tangent, digits, style)}"
+    return join(forward_parts(t, k, s, digits, style))
+
+
+def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
+                       digits: int | None = 4, style: str = "unicode") -> tuple[str, str, str]:
+    """One reverse chain-rule term: symbolic, its two stored factors, its stored value.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+    >>> s = t.reverse_steps(0)[-1]
+    >>> reverse_term_parts(t, 0, s, s.terms[1])
+    ('w̄3·cos(w1)', '1·(−0.4161)', '−0.4161')
+    >>> reverse_term_parts(t, 0, s, s.terms[1], style="text")
+    ('dz/dw3*dw3/dw1', '1*(-0.4161)', '-0.4161')
+    """
     mul = "·" if style == "unicode" else "*"
-    fstyle = "unicode" if style == "unicode" else "text"
-    step = t.steps[s.node]
+    child = adjoint_name(t, k, term.child_name, style)
+    if style == "unicode":
+        formula = _restyle(t.steps[term.child].partial(term.position).formula, "unicode")
+        symbolic = f"{child}{mul}{_paren(formula)}"
+    else:
+        symbolic = f"{child}{mul}d{term.child_name}/d{s.name}"
+    numeric = (f"{_paren(fmt(term.child_adjoint, digits, style))}{mul}"
+               f"{_paren(fmt(term.partial, digits, style))}")
+    return symbolic, numeric, fmt(term.value, digits, style)
+
+
+def reverse_parts(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
+                  style: str = "unicode") -> LineParts:
+    """The parts of :func:`reverse_line`: adjoint, sum over children, factors, adjoint value."""
+    name = adjoint_name(t, k, s.name, style)
+    value = fmt(s.adjoint, digits, style)
     if not s.terms:
-        return f"{name} = 0"
-    symbolic = " + ".join(
-        f"{tangent_name(t, k, term.parent_name, style)}{mul}{_paren(_restyle(step.partial(term.position).formula, fstyle))}"
-        for term in s.terms)
-    numeric = " + ".join(_paren(fmt(term.value, digits, style)) for term in s.terms)
-    return f"{name} = {symbolic} = {numeric} = {fmt(s.tangent, digits, style)}"
+        return LineParts(name, "", "", value)
+    terms = [reverse_term_parts(t, k, s, term, digits, style) for term in s.terms]
+    return LineParts(name, " + ".join(sym for sym, _, _ in terms),
+                     " + ".join(num for _, num, _ in terms), value)
 
 
 def reverse_line(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
                  style: str = "unicode") -> str:
     """``w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584``; the output shows its seed."""
-    name = adjoint_name(t, k, s.name, style)
-    if not s.terms:
-        return f"{name} = {fmt(s.adjoint, digits, style)}"
-    mul = "·" if style == "unicode" else "*"
-    fstyle = "unicode" if style == "unicode" else "text"
-    steps = t.steps
-    parts, nums = [], []
-    for term in s.terms:
-        child = adjoint_name(t, k, term.child_name, style)
-        if style == "unicode":
-            formula = _restyle(steps[term.child].partial(term.position).formula, fstyle)
-            parts.append(f"{child}{mul}{_paren(formula)}")
-        else:
-            parts.append(f"{child}{mul}d{term.child_name}/d{s.name}")
-        nums.append(f"{_paren(fmt(term.child_adjoint, digits, style))}{mul}"
-                    f"{_paren(fmt(term.partial, digits, style))}")
-    return f"{name} = {' + '.join(parts)} = {' + '.join(nums)} = {fmt(s.adjoint, digits, style)}"
+    return join(reverse_parts(t, k, s, digits, style))
+
+
+def gradient_name(output: str, variable: str, style: str = "unicode") -> str:
+    """``∂z/∂x1`` (unicode) or ``dz/dx1`` (text).
+
+    >>> gradient_name("z", "x1"), gradient_name("z", "x1", "text")
+    ('∂z/∂x1', 'dz/dx1')
+    """
+    d = "∂" if style == "unicode" else "d"
+    return f"{d}{output}/{d}{variable}"
+
+
+def partial_name(node: str, parent: str, style: str = "unicode") -> str:
+    """``∂w3/∂w1`` (unicode) or ``dw3/dw1`` (text): a local partial's name."""
+    return gradient_name(node, parent, style)
+
+
+def seed_text(t: Trace, k: int, digits: int | None = 4, style: str = "unicode") -> str:
+    """The seed of forward pass ``k`` as ``x1=1`` (inputs not named are seeded 0).
+
+    >>> import autodiff_viz as av
+    >>> seed_text(av.trace("x*y", at={"x": 1, "y": 2}, seed={"x": 1, "y": -0.5}), 0)
+    'x=1, y=−0.5'
+    """
+    return ", ".join(f"{n}={fmt(v, digits, style)}" for n, v in t.forward[k].seed.items())
+
+
+_MINUS = re.compile(r"(?<![A-Za-z0-9_])-")
 
 
 def _restyle(formula: str, style: str) -> str:
+    """A text formula in ``style``; Unicode turns * into · and minus signs into −.
+
+    A hyphen right after a letter or digit belongs to a name (v-1 in the v
+    notation) and is kept: the printer always writes a minus sign after a space,
+    a parenthesis or the start.
+
+    >>> _restyle("v0*v-1 - (-2)", "unicode")
+    'v0·v-1 − (−2)'
+    """
     if style == "unicode":
-        return formula.replace("*", "·").replace("-", "−") if "e-" not in formula else formula
+        return _MINUS.sub("−", formula.replace("*", "·")) if "e-" not in formula else formula
     return formula

@@ -1,0 +1,258 @@
+"""Grading a folder of submissions in parallel processes; summary CSV/JSON and Gradescope output.
+
+Every file in the folder (and every one-file subfolder) is a submission. A
+submission that cannot be read becomes an error row with its reason: the batch
+never stops and nothing is silently dropped.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "alice.txt").write_text("dz/dx = 2*x = 6")
+>>> _ = (d / "bob.txt").write_bytes(b"\\x00\\x01")
+>>> key = {"expression": "x^2", "at": {"x": 3}, "ask": [{"kind": "gradient"}]}
+>>> result = grade_folder(key, d, jobs=1)
+>>> [(r["student"], r["status"], r["score"]) for r in result.rows]
+[('alice', 'graded', 1.0), ('bob', 'error', 0.0)]
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import AutodiffVizError
+from .grade import check, max_score
+from .keys import Key, load_key
+from .render import report_markdown
+from .report import Report
+
+SUBMISSION_SUFFIXES = (".txt", ".md", ".toml", ".json", ".yaml", ".yml", "")
+CSV_COLUMNS = ("submission", "student", "status", "score", "max_score", "percent",
+               "all_correct", "wrong", "carried", "missing", "first_error", "error")
+
+
+@dataclass
+class BatchResult:
+    """The rows (one per submission, in file order) and how long grading took."""
+
+    rows: list[dict[str, Any]]
+    seconds: float
+    problem: str = ""
+    max_score: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.rows) / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["status"] != "graded"]
+
+
+# -- finding submissions -------------------------------------------------------------------
+def find_submissions(folder: str | Path, exclude: Iterable[str | Path] = ()
+                     ) -> list[tuple[str, str, Path | None, str | None]]:
+    """``(name, student, path, problem)`` for every submission under ``folder``.
+
+    Files directly in the folder are submissions (hidden files are skipped); a
+    subfolder is one student's: it must hold exactly one submission file.
+    """
+    root = Path(folder)
+    skip = {Path(p).resolve() for p in exclude}
+    out: list[tuple[str, str, Path | None, str | None]] = []
+    for p in sorted(root.iterdir(), key=lambda q: q.name):
+        if p.name.startswith((".", "__")) or p.resolve() in skip:
+            continue
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file()
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                           and f.resolve() not in skip)
+            usable = [f for f in files if f.suffix.lower() in SUBMISSION_SUFFIXES]
+            if len(usable) == 1:
+                out.append((f"{p.name}/{usable[0].relative_to(p)}", p.name, usable[0], None))
+            elif not files:
+                out.append((p.name + "/", p.name, None, "the folder is empty"))
+            else:
+                names = ", ".join(str(f.relative_to(p)) for f in (usable or files)[:5])
+                out.append((p.name + "/", p.name, None,
+                            f"the folder holds {len(usable) or len(files)} files ({names}); "
+                            "put one submission in each student's folder"))
+        elif p.is_file():
+            out.append((p.name, p.stem, p, None))
+        else:
+            out.append((p.name, p.stem, None, "not a regular file"))
+    return out
+
+
+# -- grading (in worker processes) ---------------------------------------------------------
+_KEY: Key | None = None
+
+
+def _init(spec: Any) -> None:
+    global _KEY
+    _KEY = load_key(spec)
+
+
+def row_for(name: str, student: str, report: Report | None, error: str | None,
+            full: float) -> dict[str, Any]:
+    """The summary row of one submission (an error row when ``report`` is None)."""
+    if report is None:
+        return {"submission": name, "student": student, "status": "error", "score": 0.0,
+                "max_score": full, "percent": 0.0, "all_correct": False, "wrong": 0,
+                "carried": 0, "missing": 0, "first_error": "", "error": error or "",
+                "report": None}
+    counts = report.counts()
+    first = report.first_error
+    first_text = ""
+    if first is not None:
+        where = f"line {first.line}: " if first.line is not None else ""
+        first_text = f"{where}{first.text or first.name} — {first.message.splitlines()[0] if first.message else first.verdict}"
+    wrong = sum(n for v, n in counts.items() if v not in ("correct", "carried", "missing"))
+    return {"submission": name, "student": report.student or student, "status": "graded",
+            "score": report.score, "max_score": report.max_score,
+            "percent": round(100.0 * report.score / report.max_score, 2) if report.max_score else 100.0,
+            "all_correct": report.all_correct, "wrong": wrong,
+            "carried": counts.get("carried", 0), "missing": counts.get("missing", 0),
+            "first_error": first_text, "error": "", "report": report.to_dict()}
+
+
+def grade_one(key: Key, name: str, student: str, path: Path | None, problem: str | None,
+              full: float) -> dict[str, Any]:
+    """One row; never raises (a problem with the submission becomes an error row)."""
+    if problem is not None or path is None:
+        return row_for(name, student, None, problem or "no file", full)
+    try:
+        report = check(key, path, student=None)
+        if report.student is None:
+            report.student = student
+        report.submission = name
+        return row_for(name, student, report, None, full)
+    except AutodiffVizError as err:
+        return row_for(name, student, None, err.render().removeprefix("error: "), full)
+    except Exception as err:  # noqa: BLE001 - a bug must not stop the batch; it is reported
+        return row_for(name, student, None, f"internal error while grading ({type(err).__name__}: "
+                    f"{err}); please report it", full)
+
+
+def _grade_chunk(chunk: list[tuple[str, str, str | None, str | None, float]]) -> list[dict[str, Any]]:
+    assert _KEY is not None
+    return [grade_one(_KEY, n, s, Path(p) if p else None, e, full) for n, s, p, e, full in chunk]
+
+
+def _key_spec(key: Any) -> Any:
+    if isinstance(key, Key):
+        return key.path if key.path else key.raw
+    return key
+
+
+def grade_folder(key: Any, folder: str | Path, jobs: int | None = None,
+                 exclude: Iterable[str | Path] = ()) -> BatchResult:
+    """Grade every submission in ``folder`` (``jobs`` processes; default: every core)."""
+    k = load_key(key)
+    spec = _key_spec(key)
+    start = time.perf_counter()
+    subs = find_submissions(folder, list(exclude) + ([k.path] if k.path else []))
+    full = max_score(k)
+    work = [(n, s, str(p) if p else None, e, full) for n, s, p, e in subs]
+    jobs = jobs or os.cpu_count() or 1
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if jobs <= 1 or len(work) < 16:
+        rows = [grade_one(k, n, s, Path(p) if p else None, e, f) for n, s, p, e, f in work]
+    else:
+        size = max(1, min(64, len(work) // (jobs * 4)))
+        chunks = [work[i:i + size] for i in range(0, len(work), size)]
+        done: dict[int, list[dict[str, Any]]] = {}
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,)) as pool:
+                futures = {i: pool.submit(_grade_chunk, c) for i, c in enumerate(chunks)}
+                for i, f in futures.items():
+                    try:
+                        done[i] = f.result()
+                    except BrokenProcessPool:
+                        raise
+                    except Exception:  # noqa: BLE001 - grade that chunk here instead
+                        pass
+        except BrokenProcessPool:
+            notes.append("a worker process stopped unexpectedly; the rest was graded in one process")
+        for i, c in enumerate(chunks):  # anything the pool did not finish is graded here
+            rows.extend(done[i] if i in done else
+                        [grade_one(k, n, s, Path(p) if p else None, e, f) for n, s, p, e, f in c])
+    return BatchResult(rows, time.perf_counter() - start, k.describe() if "" in k.points
+                       else k.describe({}), full, notes)
+
+
+# -- writing the results --------------------------------------------------------------------
+def summary_csv(result: BatchResult) -> str:
+    """One CSV row per submission (no per-item detail; see the JSON for that)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), extrasaction="ignore",
+                       lineterminator="\n")
+    w.writeheader()
+    for r in result.rows:
+        w.writerow({k: (" | ".join(x.strip() for x in r[k].splitlines() if x.strip())
+                        if isinstance(r.get(k), str) else r.get(k, "")) for k in CSV_COLUMNS})
+    return buf.getvalue()
+
+
+def summary_json(result: BatchResult, key_path: str | None = None) -> dict[str, Any]:
+    graded = [r for r in result.rows if r["status"] == "graded"]
+    return {
+        "schema": "autodiff_viz.check.batch", "version": 1, "key": key_path,
+        "problem": result.problem, "max_score": result.max_score,
+        "count": len(result.rows), "graded": len(graded), "errors": len(result.errors),
+        "all_correct": sum(1 for r in graded if r["all_correct"]),
+        "mean_score": round(sum(r["score"] for r in graded) / len(graded), 4) if graded else None,
+        "notes": result.notes, "rows": result.rows,
+    }
+
+
+def gradescope_results(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Gradescope's autograder ``results.json`` for one submission (or several, combined)."""
+    tests: list[dict[str, Any]] = []
+    outputs: list[str] = []
+    total = 0.0
+    several = len(rows) > 1
+    for r in rows:
+        prefix = f"{r['submission']}: " if several else ""
+        if r["status"] != "graded":
+            tests.append({"name": f"{prefix}submission can be read", "score": 0.0,
+                          "max_score": r["max_score"], "status": "failed",
+                          "output": f"The submission could not be graded:\n\n```\n{r['error']}\n```",
+                          "output_format": "md"})
+            outputs.append(f"**{r['submission']}** could not be graded: {r['error'].splitlines()[0]}")
+            continue
+        rep = r["report"]
+        total += r["score"]
+        for it in rep["items"]:
+            where = f"line {it['line']}: " if it["line"] is not None else ""
+            shown = it["text"] or it["name"]
+            msg = it["message"] or ("correct" if it["passed"] else it["verdict"])
+            out = f"```\n{msg}\n```" if "\n" in msg else msg
+            tests.append({"name": f"{prefix}{where}{shown}"[:200], "score": it["score"],
+                          "max_score": it["max_score"],
+                          "status": "passed" if it["passed"] else "failed",
+                          "output": out, "output_format": "md"})
+        outputs.append(report_markdown(report_from_dict(rep)))
+    return {"score": round(total, 6), "output": "\n\n".join(outputs), "output_format": "md",
+            "test_output_format": "md", "visibility": "visible", "tests": tests}
+
+
+def report_from_dict(d: dict[str, Any]) -> Report:
+    """A :class:`Report` back from its ``to_dict()``."""
+    from .report import Item
+
+    items = [Item(**{k: v for k, v in it.items() if k != "passed"}) for it in d["items"]]
+    return Report(title=d["title"], problem=d["problem"], student=d["student"],
+                  submission=d["submission"], items=items, notes=d["notes"], error=d["error"])
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

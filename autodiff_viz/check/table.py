@@ -1,0 +1,243 @@
+"""Reading a trace table as slides write it: one step per line, parts joined by ``=``.
+
+``w3 = w1*w2 = 2*3 = 6`` has the left side ``w3`` and the parts ``w1*w2``,
+``2*3`` and ``6``. Markdown decoration (bullets, backticks, table rows) is
+read through; headings (``Forward trace, seed x2=1``) and the problem line
+(``z = sin(x1) + x1*x2 at x1=2, x2=3``) are recognised. Every piece keeps
+the column it came from, so errors can point at it with a caret.
+
+>>> lines = read_table("Primal trace\\n  w3 = sin(w1) ≈ 0.909\\n| w4 | w1·w2 | 6 |")
+>>> [(l.kind, l.lhs.text if l.lhs else None, [p.text for p in l.parts]) for l in lines]
+[('heading', None, []), ('step', 'w3', ['sin(w1)', '0.909']), ('step', 'w4', ['w1·w2', '6'])]
+>>> lines[1].parts[1].cols[0]      # the column (0-based) where 0.909 starts
+17
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_HEADING = re.compile(r"^\s*(?:primal|forward|reverse|backward|tangent|adjoint|evaluation|"
+                      r"derivative|gradient)s?\b", re.IGNORECASE)
+_SKIP_SECTION = re.compile(r"^(?:graph|summary|gradient|jacobian|directional derivatives|flags|"
+                           r"cost)\b", re.IGNORECASE)
+_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+")
+_ANNOTATION = re.compile(r"\s{2,}\(?∂\S+/∂\S+?\)?\s*$|\s+\(\s*∂\S+/∂\S+?\s*\)\s*$")
+_NUM = r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_ASSIGN = rf"[^\W\d][\w]*\s*=\s*{_NUM}"
+_PROBLEM = re.compile(rf"\s+at\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)\s*\.?\s*$")
+_SEED = re.compile(rf"\bseed\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)|\b(?:wrt|with respect to)"
+                   rf"\s+(?P<wrt>[^\W\d]\w*)", re.IGNORECASE)
+_FOR = re.compile(r"\bfor\s+(?P<out>[^\W\d]\w*)\b")
+
+
+@dataclass
+class Piece:
+    """Text from a line, with the original (0-based) column of each character."""
+
+    text: str
+    cols: list[int]
+
+    def col(self, i: int) -> int:
+        """Original column of character ``i`` (past the end: just after the last one)."""
+        if not self.cols:
+            return 0
+        return self.cols[i] if i < len(self.cols) else self.cols[-1] + 1
+
+    def strip(self) -> "Piece":
+        a = len(self.text) - len(self.text.lstrip())
+        b = len(self.text.rstrip())
+        return Piece(self.text[a:b], self.cols[a:b])
+
+
+@dataclass
+class Line:
+    """One line of a table: a step, a heading, the problem statement, or other text."""
+
+    lineno: int  # 1-based, in ``source``
+    text: str  # the line as written (NFC)
+    kind: str  # "step", "heading", "problem" or "text"
+    lhs: Piece | None = None
+    parts: list[Piece] = field(default_factory=list)
+    source: str = ""  # the whole text it came from (for carets)
+    origin: str = ""  # the file or field it came from
+    seed: dict[str, Piece] | None = None  # headings: "seed x2=1"
+    wrt: str | None = None  # headings: "wrt x2"
+    output: str | None = None  # headings: "Reverse trace for z"
+    point: list[tuple[Piece, Piece]] | None = None  # problem line: (name, number) pairs
+    section: str | None = None  # headings: primal / forward / reverse
+
+
+def _work(line: str) -> Piece:
+    """The line with Markdown decoration blanked out, same columns."""
+    chars = list(line)
+    m = _BULLET.match(line)
+    if m:
+        for i in range(m.start(0) + len(m.group(1)), m.end(0)):
+            chars[i] = " "
+    s = "".join(chars).replace("`", " ").replace("$", " ").replace("≈", "=").replace("←", "=")
+    s = s.replace(":=", " =")
+    s = re.sub(r"(?<=\d[eE])−(?=\d)", "-", s)  # 2.6e−7 as the Unicode views print it
+    m = _ANNOTATION.search(s)
+    if m:
+        s = s[:m.start()] + " " * (len(s) - m.start())
+    hash_at = _comment_start(s)
+    if hash_at is not None:
+        s = s[:hash_at] + " " * (len(s) - hash_at)
+    return Piece(s, list(range(len(s))))
+
+
+def _comment_start(s: str) -> int | None:
+    for i, ch in enumerate(s):
+        if ch == "#" and (i == 0 or s[i - 1].isspace()):
+            return i
+    return None
+
+
+def _cells(line: str) -> Piece:
+    """A Markdown table row ``| w3 | w1·w2 | 6 |`` as ``w3 = w1·w2 = 6`` (columns kept)."""
+    text: list[str] = []
+    cols: list[int] = []
+    cells: list[tuple[int, int]] = []
+    start = None
+    for i, ch in enumerate(line):
+        if ch == "|":
+            if start is not None:
+                cells.append((start, i))
+            start = i + 1
+    if start is not None and start < len(line) and line[start:].strip():
+        cells.append((start, len(line)))
+    for a, b in cells:
+        cell = line[a:b]
+        if not cell.strip():
+            continue
+        if text:
+            text.extend(" = ")
+            cols.extend([a - 1] * 3)
+        text.extend(cell)
+        cols.extend(range(a, b))
+    work = _work("".join(text))
+    return Piece(work.text, cols)
+
+
+def split_parts(piece: Piece) -> list[Piece]:
+    """Split at ``=`` signs outside parentheses."""
+    out: list[Piece] = []
+    depth, start = 0, 0
+    s = piece.text
+    for i, ch in enumerate(s):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "=" and depth == 0:
+            if i + 1 < len(s) and s[i + 1] == "=":
+                continue
+            if i > 0 and s[i - 1] in "=<>!":
+                continue
+            out.append(Piece(s[start:i], piece.cols[start:i]))
+            start = i + 1
+    out.append(Piece(s[start:], piece.cols[start:]))
+    return [p.strip() for p in out]
+
+
+def read_table(text: str, origin: str = "") -> list[Line]:
+    """Every line of ``text`` as a :class:`Line` (blank lines left out).
+
+    In Markdown, steps may be in fenced code blocks, list items, table rows or
+    inline code (`` `w3 = w1*w2 = 6` ``); the sections the Markdown trace view
+    adds around the steps (Graph, Summary, Gradient, Jacobian, Directional
+    derivatives, Flags, Cost) are not read.
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    raw = text.split("\n")
+    out: list[Line] = []
+    header_rows = {k for k in range(len(raw) - 1)
+                   if raw[k].lstrip().startswith("|") and _SEPARATOR_ROW.match(raw[k + 1])}
+    in_code = skipping = False
+    for k, line in enumerate(raw):
+        n = k + 1
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_code = not in_code
+            continue
+        if not stripped:
+            continue
+        if not in_code and stripped.startswith("#"):
+            head = stripped.lstrip("#").strip()
+            skipping = bool(_SKIP_SECTION.match(head))
+            if _PROBLEM.search(head) and "=" in head.split(" at ")[0]:
+                out.extend(_lines_from(n, line, Piece(line, list(range(len(line)))), text, origin))
+            else:
+                out.append(_heading(n, line, head, text, origin))
+            continue
+        if skipping:
+            continue
+        if _SEPARATOR_ROW.match(line) and "|" in line or k in header_rows:
+            out.append(Line(n, line, "text", source=text, origin=origin))
+            continue
+        if not in_code and line.count("`") >= 2 and not re.fullmatch(r"\s*(?:[-*+]\s+)?`[^`]*`\s*", line):
+            spans = [m for m in re.finditer(r"`([^`]+)`", line) if "=" in m.group(1)]
+            for m in spans:  # prose with steps in inline code: each span is a step
+                out.extend(_lines_from(n, m.group(1), _work(" " * m.start(1) + m.group(1)),
+                                       text, origin))
+            if not spans:
+                out.append(Line(n, line, "text", source=text, origin=origin))
+            continue
+        work = _cells(line) if stripped.startswith("|") else _work(line)
+        out.extend(_lines_from(n, line, work, text, origin))
+    return out
+
+
+def _lines_from(n: int, line: str, work: Piece, text: str, origin: str) -> list[Line]:
+    """The :class:`Line` a (cleaned) line of text is: heading, problem, step or other."""
+    out: list[Line] = []
+    if work.text.strip():
+        body = work.strip()
+        if not body.text:
+            return out
+        if _HEADING.match(body.text) and not re.match(r"^\s*[^\W\d]\w*\s*=", body.text):
+            out.append(_heading(n, line, body.text, text, origin))
+            return out
+        problem = _PROBLEM.search(body.text)
+        parts = split_parts(body)
+        if len(parts) < 2:
+            out.append(Line(n, line, "text", source=text, origin=origin))
+            return out
+        if problem and problem.start() > 0 and "=" in body.text[:problem.start()]:
+            head = Piece(body.text[:problem.start()], body.cols[:problem.start()])
+            hp = split_parts(head)
+            pts = []
+            for m in re.finditer(rf"([^\W\d]\w*)\s*=\s*({_NUM})", problem.group("pt")):
+                base = problem.start("pt")
+                pts.append((Piece(m.group(1), body.cols[base + m.start(1): base + m.end(1)]),
+                            Piece(m.group(2), body.cols[base + m.start(2): base + m.end(2)])))
+            out.append(Line(n, line, "problem", hp[0], hp[1:], text, origin, point=pts))
+            return out
+        out.append(Line(n, line, "step", parts[0], parts[1:], text, origin))
+    return out
+
+
+def _heading(n: int, line: str, body: str, text: str, origin: str) -> Line:
+    h = Line(n, line, "heading", source=text, origin=origin)
+    low = body.lower()
+    if "forward" in low or "tangent" in low:
+        h.section = "forward"
+    elif "reverse" in low or "backward" in low or "adjoint" in low:
+        h.section = "reverse"
+    elif "primal" in low or "evaluation" in low:
+        h.section = "primal"
+    m = _SEED.search(body)
+    if m and m.group("pt"):
+        base = line.find(body) + m.start("pt")
+        h.seed = {}
+        for a in re.finditer(rf"([^\W\d]\w*)\s*=\s*({_NUM})", m.group("pt")):
+            h.seed[a.group(1)] = Piece(a.group(2), list(range(base + a.start(2), base + a.end(2))))
+    elif m and m.group("wrt"):
+        h.wrt = m.group("wrt")
+    f = _FOR.search(body)
+    if f and h.section == "reverse":
+        h.output = f.group("out")
+    return h

@@ -1,0 +1,155 @@
+"""``autodiff-viz check``: grade a submission, or a folder of them, against a problem key."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EPILOG = """\
+exit status: 0 all correct, 1 something wrong (or a submission could not be
+graded), 2 invalid input (a bad key, or an unreadable single submission).
+
+examples:
+  autodiff-viz check key.toml alice.txt
+  autodiff-viz check key.toml submissions/ --jobs 2 --gradescope results.json
+  autodiff-viz check key.toml --point-for alice      # a per-student random point
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="grade homework: gradients, formulas, trace tables",
+                       description="Grade a submission (a plain-text trace table, or a TOML, "
+                                   "JSON or YAML file of answers) against a problem key; with "
+                                   "a folder, grade every submission in it in parallel "
+                                   "processes and write a summary.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("key", metavar="KEY", help="the problem key (.toml, .json or .yaml)")
+    p.add_argument("submission", metavar="SUBMISSION", nargs="?",
+                   help="a submission file, or a folder of submissions")
+    p.add_argument("--format", choices=("auto", "rich", "plain", "markdown", "json"),
+                   default="auto", help="how to show a report (default: rich on a terminal, "
+                                        "plain otherwise)")
+    p.add_argument("--student", metavar="NAME", default=None,
+                   help="whose submission it is (default: the file's 'student' field or name)")
+    p.add_argument("--hide-expected", action="store_true",
+                   help="say what is wrong without showing the expected numbers")
+    p.add_argument("--only-wrong", action="store_true", help="list only what is not correct")
+    p.add_argument("--details", action="store_true",
+                   help="also show notes on correct items (such as accepted roundings)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="folders: worker processes (default: every core)")
+    p.add_argument("--csv", metavar="PATH", default="check-summary.csv",
+                   help="folders: the summary CSV (default: check-summary.csv)")
+    p.add_argument("--json", metavar="PATH", default="check-summary.json",
+                   help="folders: the summary JSON with every report (default: check-summary.json)")
+    p.add_argument("--no-summary", action="store_true",
+                   help="folders: do not write the summary CSV and JSON")
+    p.add_argument("--reports", metavar="DIR", default=None,
+                   help="folders: also write each student's report as Markdown in DIR")
+    p.add_argument("--gradescope", metavar="PATH", default=None,
+                   help="write Gradescope's autograder results (results.json) to PATH")
+    p.add_argument("--point-for", metavar="NAME", default=None,
+                   help="print the point a student gets when the key draws random points")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..check.keys import load_key
+    from ..errors import InputError
+
+    key = load_key(args.key)
+    if args.point_for is not None:
+        pt = key.point_for(args.point_for) if key.random else key.point()
+        print(", ".join(f"{k}={v!r}" for k, v in pt.items()))
+        return 0
+    if args.submission is None:
+        raise InputError("give a submission (a file or a folder) to check",
+                         hint="autodiff-viz check KEY SUBMISSION")
+    target = Path(args.submission)
+    if target.is_dir():
+        return _folder(args, key, target)
+    return _single(args, key, target)
+
+
+def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
+    import json
+
+    from ..check.batch import gradescope_results, row_for, write_json
+    from ..check.grade import check, max_score
+    from ..errors import AutodiffVizError
+
+    try:
+        report = check(key, path, student=args.student)
+    except AutodiffVizError as err:
+        if args.gradescope:  # an autograder must always get a results file
+            row = row_for(path.name, path.stem, None, err.render().removeprefix("error: "),
+                          max_score(key))
+            write_json(args.gradescope, gradescope_results([row]))
+        raise
+    if args.gradescope:
+        write_json(args.gradescope, gradescope_results(
+            [row_for(path.name, report.student or path.stem, report, None, report.max_score)]))
+    fmt = args.format
+    if fmt == "auto":
+        fmt = "rich" if sys.stdout.isatty() else "plain"
+    reveal = not args.hide_expected
+    if fmt == "json":
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        print(report.to_markdown(reveal=reveal, details=args.details))
+    elif fmt == "rich":
+        from rich.console import Console
+
+        from ..check.render import report_rich
+        Console().print(report_rich(report, reveal=reveal, details=args.details))
+    else:
+        print(report.to_text(reveal=reveal, only_wrong=args.only_wrong, details=args.details))
+    return 0 if report.all_correct else 1
+
+
+def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
+    from ..check.batch import (grade_folder, gradescope_results, report_from_dict, summary_csv,
+                               summary_json, write_json)
+    from ..check.render import report_markdown
+    from ..errors import InputError
+
+    outputs = [] if args.no_summary else [args.csv, args.json]
+    outputs += [p for p in (args.gradescope,) if p]
+    if args.reports:
+        outputs.append(args.reports)
+    result = grade_folder(key, folder, jobs=args.jobs, exclude=outputs)
+    if not result.rows:
+        raise InputError(f"no submissions in {folder}",
+                         hint="put one file per student in the folder (or one folder per student)")
+    if not args.no_summary:
+        Path(args.csv).write_text(summary_csv(result), encoding="utf-8")
+        write_json(args.json, summary_json(result, getattr(key, "path", None)))
+    if args.gradescope:
+        write_json(args.gradescope, gradescope_results(result.rows))
+    if args.reports:
+        out = Path(args.reports)
+        out.mkdir(parents=True, exist_ok=True)
+        for r in result.rows:
+            name = r["submission"].replace("/", "_").rstrip("_") + ".md"
+            text = (report_markdown(report_from_dict(r["report"]), reveal=not args.hide_expected)
+                    if r["report"] else f"**Could not be graded:** {r['error']}\n")
+            (out / name).write_text(text + "\n", encoding="utf-8")
+    width = max(len(r["submission"]) for r in result.rows)
+    for r in result.rows:
+        if r["status"] == "graded":
+            mark = "✓" if r["all_correct"] else "✗"
+            tail = f"  first wrong: {r['first_error']}" if r["first_error"] else ""
+            print(f"{mark} {r['submission']:<{width}}  {r['score']:g}/{r['max_score']:g}{tail}")
+        else:
+            print(f"! {r['submission']:<{width}}  error: {r['error'].splitlines()[0]}")
+    n, errs = len(result.rows), len(result.errors)
+    perfect = sum(1 for r in result.rows if r["status"] == "graded" and r["all_correct"])
+    print(f"\n{n} submission{'s' if n != 1 else ''}: {perfect} all correct, "
+          f"{n - perfect - errs} with mistakes, {errs} could not be graded "
+          f"({result.seconds:.2f} s, {result.per_second:.0f} per second)")
+    for note in result.notes:
+        print(f"note: {note}")
+    if not args.no_summary:
+        print(f"wrote {args.csv} and {args.json}")
+    return 0 if perfect == n else 1

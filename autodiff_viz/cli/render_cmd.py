@@ -1,0 +1,103 @@
+"""``autodiff-viz render``: draw the graph with every stored number, or step frames."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import add_source_argument, add_trace_options, trace_from_args
+
+EPILOG = """\
+examples:
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 -o graph.svg
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --mode reverse -o graph.png
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --mode forward --wrt x2 --rankdir TB -o g.pdf
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --mode reverse --frames slides/
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 > graph.dot     (no Graphviz needed)
+
+svg, png and pdf need Graphviz's dot program (Debian/Ubuntu: sudo apt-get install
+graphviz; macOS: brew install graphviz); --format dot never does.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..views.dot_render import (DPI, FORMATS, MAX_EDGE_LABELS, MAX_FRAMES, MAX_TABLE_ROWS,
+                                    TIMEOUT)
+
+    p = sub.add_parser("render", help="draw the computational graph with every stored number",
+                       description="Draw the computational graph: every node's value (and "
+                                   "tangent, adjoint), every edge's local partial, and the "
+                                   "gradient table, as svg, png, pdf or DOT source; or one "
+                                   "frame per step of a pass (--frames).",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_source_argument(p)
+    add_trace_options(p)
+    p.add_argument("-o", "--out-file", dest="out", metavar="FILE", default=None,
+                   help="write the picture to FILE; the suffix (.svg .png .pdf .dot) gives the "
+                        "format (default: DOT source on standard output)")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format when the file name does not say it")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                   help="layout: LR left to right (default, as on slides) or TB top to bottom")
+    p.add_argument("--contributions", choices=("auto", "forward", "reverse", "none"),
+                   default="auto",
+                   help="the chain-rule term each edge carries (auto: reverse when shown, "
+                        "else forward)")
+    p.add_argument("--no-table", dest="table", action="store_false",
+                   help="leave out the gradient table")
+    p.add_argument("--no-legend", dest="legend", action="store_false",
+                   help="leave out the legend")
+    p.add_argument("--max-edge-labels", type=int, default=MAX_EDGE_LABELS, metavar="N",
+                   help=f"leave edge labels out past N edges (default: {MAX_EDGE_LABELS})")
+    p.add_argument("--max-table-rows", type=int, default=MAX_TABLE_ROWS, metavar="N",
+                   help="past N nodes the table lists only inputs and outputs "
+                        f"(default: {MAX_TABLE_ROWS})")
+    p.add_argument("--frames", metavar="DIR", default=None,
+                   help="write one image per step of a pass into DIR (frame_001.svg, ...) "
+                        "and an index (index.md, index.html)")
+    p.add_argument("--pass", dest="frames_pass", choices=("primal", "forward", "reverse"),
+                   default=None,
+                   help="the pass --frames draws (default: --mode; both means reverse)")
+    p.add_argument("--max-frames", type=int, default=MAX_FRAMES, metavar="N",
+                   help=f"refuse passes of more than N steps (default: {MAX_FRAMES})")
+    p.add_argument("--dpi", type=int, default=DPI, metavar="N",
+                   help=f"png resolution (default: {DPI})")
+    p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                   help=f"stop dot after this long (default: {TIMEOUT:g})")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..views.dot_render import dot_to_bytes, format_of, write_output
+    from ..views.frames import write_frames
+    from ..views.graphviz import trace_to_dot
+
+    for name in ("max_edge_labels", "max_table_rows", "max_frames", "dpi"):
+        if getattr(args, name) < 0 or (name == "dpi" and args.dpi == 0):
+            raise InputError(f"--{name.replace('_', '-')} must be positive")
+    kind = format_of(args.out, args.format)
+    t = trace_from_args(args)
+    options = dict(digits=args.digits, rankdir=args.rankdir, table=args.table,
+                   legend=args.legend, contributions=args.contributions,
+                   max_edge_labels=args.max_edge_labels, max_table_rows=args.max_table_rows)
+    if args.frames is not None:
+        fkind = args.format or (kind if args.out not in (None, "-") else "svg")
+        paths = write_frames(t, args.frames, kind=args.frames_pass, format=fkind,
+                             dpi=args.dpi, timeout=args.timeout,
+                             max_frames=args.max_frames, **options)
+        print(f"wrote {len(paths)} frame{'s' if len(paths) != 1 else ''} to {args.frames} "
+              "(index: index.md, index.html)", file=sys.stderr)
+        if args.out is None:
+            return 0
+    data = dot_to_bytes(trace_to_dot(t, mode=args.mode, **options), kind, dpi=args.dpi,
+                        timeout=args.timeout)
+    if args.out in (None, "-"):
+        if kind in ("png", "pdf") and sys.stdout.isatty():
+            raise InputError(f"{kind} is binary: not writing it to the terminal",
+                             hint=f"give -o graph.{kind}, or redirect: > graph.{kind}")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    write_output(data, args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

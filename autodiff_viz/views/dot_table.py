@@ -1,0 +1,148 @@
+"""The gradient table: per node value, tangent(s), adjoint(s), and the final gradient.
+
+:func:`table_data` gives it as plain strings (the notebook's text fallback
+uses them); :func:`table_html` draws it as a Graphviz HTML-like table for the
+picture. Numbers are the trace's stored records, printed with ``fmt``.
+
+>>> import autodiff_viz as av
+>>> d = table_data(av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse"))
+>>> d["header"]
+['node', 'definition', 'value', 'dz/d(node)']
+>>> d["rows"][-1], d["result"]
+(['w3', 'w1*w2', '10', '1'], [('dz/dx', '5'), ('dz/dy', '2')])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..trace import Trace
+from .dot_view import PALETTE, View, build_view, esc, slot, table
+from .lines import adjoint_name, tangent_name
+
+
+def table_data(t: Trace, mode: str | None = None, digits: int | None = 4) -> dict[str, Any]:
+    """The table as strings: ``header``, ``rows`` (one per input and operation) and
+    ``result`` (gradient or Jacobian entries as ``(name, number)``)."""
+    return view_table(build_view(t.graph, t, digits=digits, mode=mode, contributions="none"))
+
+
+def view_table(v: View) -> dict[str, Any]:
+    """The table of one view; ``known`` and ``result_known`` say what a frame fills in."""
+    t, g = v.trace, v.graph
+    assert t is not None
+    header = ["node", "definition", "value"]
+    header += [tangent_name(t, k, "(node)", "text") for k in v.fwd]
+    header += [adjoint_name(t, k, "(node)", "text") for k in v.rev]
+    rows, known, ids = [], [], []
+    for s in t.steps:
+        if s.kind == "const":
+            continue
+        i = s.node
+        row = [v.names[i], s.formula, v.num(s.value)]
+        ok = [True, True, i in v.values]
+        for k in v.fwd:
+            fs = v.step("forward", k, i)
+            row.append(v.num(fs.tangent) if fs else "")
+            ok.append(i in v.tangents[k])
+        for k in v.rev:
+            rs = v.step("reverse", k, i)
+            row.append(v.num(rs.adjoint) if rs else "")
+            ok.append(i in v.adjoints[k])
+        rows.append(row)
+        known.append(ok)
+        ids.append(i)
+    result, result_known, direction = _result(v)
+    return {"header": header, "rows": rows, "known": known, "ids": ids, "result": result,
+            "result_known": result_known, "directional": direction,
+            "result_title": ("derivatives" if direction else
+                             "Jacobian" if len(g.outputs) > 1 else "gradient")}
+
+
+def _result(v: View) -> tuple[list[tuple[str, str]], list[bool], bool]:
+    """Gradient/Jacobian entries the shown passes computed, outputs then inputs in order;
+    a forward pass along a direction (not one input) gives its output tangents."""
+    t, g = v.trace, v.graph
+    assert t is not None
+    jac = t.jacobian
+    found: dict[tuple[str, str], bool] = {}  # (output, input) -> filled in yet
+    out: list[tuple[str, str]] = []
+    known: list[bool] = []
+    direction = False
+    for k in v.fwd:
+        nz = [x for x, s in t.forward[k].seed.items() if s != 0]
+        for oname, oid in g.outputs:
+            done = oid in v.tangents[k]
+            if len(nz) == 1 and nz[0] in jac.get(oname, {}):
+                found[(oname, nz[0])] = found.get((oname, nz[0]), False) or done
+            else:
+                direction = True
+                seed = ", ".join(f"{x}={v.num(s)}" for x, s in t.forward[k].seed.items())
+                out.append((f"tangent of {oname}, seed {seed}", v.num(t.directional(k)[oname])))
+                known.append(done)
+    for k in v.rev:
+        oname = t.reverse[k].output
+        for iid, xname in zip(g.inputs, g.input_names):
+            if xname in jac.get(oname, {}):
+                # an input the output does not depend on has no step: its 0 is final
+                # once the pass is
+                done = iid in v.adjoints[k] or (v.step("reverse", k, iid) is None
+                                                and v.pass_complete("reverse"))
+                found[(oname, xname)] = found.get((oname, xname), False) or done
+    order = list(dict.fromkeys(g.output_names + [r.output for r in t.reverse]))
+    for oname in order:
+        for xname in g.input_names:
+            if (oname, xname) in found:
+                out.append((f"d{oname}/d{xname}", v.num(jac[oname][xname])))
+                known.append(found[(oname, xname)])
+    return out, known, direction
+
+
+def table_html(v: View, max_rows: int) -> str:
+    """The node table and, to its right, the gradient: one grid so rows stay compact.
+
+    Past ``max_rows`` nodes only the inputs and outputs are listed, with a note.
+    """
+    d = view_table(v)
+    g = v.graph
+    head = f'BGCOLOR="{PALETTE["head"]}"'
+    left: list[list[str]] = [[f"<TD {head}><B>{esc(h)}</B></TD>" for h in d["header"]]]
+    keep = _keep(d["ids"], g, max_rows)
+    omitted = len(d["rows"]) - len(keep)
+    for r in keep:
+        row, ok = d["rows"][r], d["known"][r]
+        cells = [f'<TD ALIGN="LEFT">{esc(row[0])}</TD>', f'<TD ALIGN="LEFT">{esc(row[1])}</TD>']
+        cells += [f'<TD ALIGN="RIGHT">{slot(x, k)}</TD>' for x, k in zip(row[2:], ok[2:])]
+        left.append(cells)
+    width = len(d["header"])
+    if omitted:
+        left.append([f'<TD COLSPAN="{width}" ALIGN="LEFT"><I>{omitted} more nodes left out '
+                     f'(past {max_rows} rows; raise max_table_rows / --max-table-rows)</I></TD>'])
+    right: list[list[str]] = []
+    if d["result"]:
+        right.append([f'<TD COLSPAN="2" {head}><B>{d["result_title"]}</B></TD>'])
+        shown = list(zip(d["result"], d["result_known"]))
+        for (name, num), k in shown[:max_rows]:
+            right.append([f'<TD ALIGN="LEFT">{esc(name)}</TD>',
+                          f'<TD ALIGN="RIGHT">{slot(num, k)}</TD>'])
+        if len(shown) > max_rows:
+            right.append([f'<TD COLSPAN="2" ALIGN="LEFT"><I>{len(shown) - max_rows} more '
+                          "left out</I></TD>"])
+    rows = []
+    for r in range(max(len(left), len(right))):
+        cells = left[r] if r < len(left) else [f'<TD COLSPAN="{width}" BORDER="0"></TD>']
+        if right:
+            cells = cells + ['<TD BORDER="0" WIDTH="14"></TD>']
+            cells += right[r] if r < len(right) else ['<TD COLSPAN="2" BORDER="0"></TD>']
+        rows.append("<TR>" + "".join(cells) + "</TR>")
+    return table(rows, CELLBORDER=1, CELLPADDING=4, COLOR=PALETTE["grid"])
+
+
+def _keep(ids: list[int], g: Any, max_rows: int) -> list[int]:
+    """Row numbers to list: all of them, or past ``max_rows`` the inputs and outputs
+    (as many inputs as fit beside the outputs)."""
+    if len(ids) <= max_rows:
+        return list(range(len(ids)))
+    outs = {i for _, i in g.outputs}
+    ins = [r for r, i in enumerate(ids) if g.nodes[i].kind == "input" and i not in outs]
+    last = [r for r, i in enumerate(ids) if i in outs]
+    return sorted(ins[: max(0, max_rows - len(last))] + last)

@@ -1,0 +1,145 @@
+"""The gradient (one output) or Jacobian (several) with the passes each mode needs and their cost.
+
+Forward mode needs one pass per input, reverse mode one pass per output; the
+work done is read from ``Trace.cost`` for the passes that were run.
+
+>>> import autodiff_viz as av
+>>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+>>> print(render_grad_text(t))
+z = sin(x1) + x1*x2 at x1=2, x2=3
+value: z = 6.909
+<BLANKLINE>
+Gradient of z
+  ∂z/∂x1 = 2.584
+  ∂z/∂x2 = 2
+<BLANKLINE>
+Passes and cost
+  mode      passes needed        passes run   multiply-adds   stored
+  forward   2 (one per input)    2            10              10 tangents
+  reverse   1 (one per output)   1            5               5 adjoints
+  (primal   1                    1            3 operations    5 values)
+reverse mode needs fewer passes here: 1 output, 2 inputs.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..trace import Trace
+from .formats import full, md_table
+from .latex import number as latex_number, partial_frac
+from .lines import fmt, gradient_name
+from .summary import jacobian_rows, plural, title
+
+
+def passes_rows(t: Trace) -> list[list[str]]:
+    """Per mode: passes needed, passes run, multiply-adds, values stored (blank if not run)."""
+    c = t.cost
+    n_in, n_out = len(t.graph.inputs), len(t.graph.outputs)
+    f, r, p = c["forward"], c["reverse"], c["primal"]
+    rows = [["forward", f"{n_in} (one per input)", str(f["passes"]),
+             str(f["multiply_adds"]) if f["passes"] else "",
+             plural(f["stored_tangents"], "tangent") if f["passes"] else ""],
+            ["reverse", f"{n_out} (one per output)", str(r["passes"]),
+             str(r["multiply_adds"]) if r["passes"] else "",
+             plural(r["stored_adjoints"], "adjoint") if r["passes"] else ""],
+            ["primal", "1", "1", plural(p["operations"], "operation"),
+             plural(p["stored_values"], "value")]]
+    return rows
+
+
+PASS_HEADERS = ["mode", "passes needed", "passes run", "multiply-adds", "stored"]
+
+
+def verdict(t: Trace) -> str:
+    """Which mode needs fewer passes for this graph (a count of inputs and outputs)."""
+    n_in, n_out = len(t.graph.inputs), len(t.graph.outputs)
+    counts = f"{plural(n_out, 'output')}, {plural(n_in, 'input')}"
+    if not n_in:
+        return "nothing to differentiate: the expression has no inputs."
+    if n_out < n_in:
+        return f"reverse mode needs fewer passes here: {counts}."
+    if n_in < n_out:
+        return f"forward mode needs fewer passes here: {counts}."
+    return f"both modes need the same number of passes here: {counts}."
+
+
+def _values(t: Trace, digits: int | None, style: str) -> str:
+    return ", ".join(f"{o} = {fmt(v, digits, style)}" for o, v in t.values.items())
+
+
+def _derivative_lines(t: Trace, digits: int | None, style: str) -> list[str]:
+    jac = t.jacobian
+    if not t.graph.inputs:
+        return ["No inputs: nothing to differentiate."]
+    if len(jac) == 1:
+        (out, row), = jac.items()
+        return [f"Gradient of {out}"] + [f"  {gradient_name(out, n, style)} = "
+                                         f"{fmt(v, digits, style)}" for n, v in row.items()]
+    headers, rows = jacobian_rows(t, digits, style)
+    return ["Jacobian (row: output, column: input)"] + _columns([headers] + rows)
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return ["  " + "   ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def render_grad_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
+    """Plain text: value, gradient or Jacobian, and a table of passes and cost."""
+    out = [title(t, digits, style), f"value: {_values(t, digits, style)}", ""]
+    out += _derivative_lines(t, digits, style)
+    out += ["", "Passes and cost"]
+    rows = passes_rows(t)
+    rows[-1] = ["(" + rows[-1][0]] + rows[-1][1:-1] + [rows[-1][-1] + ")"]
+    out += _columns([PASS_HEADERS] + rows)
+    out.append(verdict(t))
+    return "\n".join(out)
+
+
+def render_grad_json(t: Trace) -> str:
+    """Schema ``autodiff_viz.grad`` v1: the trace's inputs, outputs, Jacobian and cost,
+    and the passes each mode needs."""
+    d = t.to_dict()
+    data: dict[str, Any] = {
+        "schema": "autodiff_viz.grad", "version": 1, "source": d["source"],
+        "inputs": d["inputs"], "outputs": d["outputs"], "jacobian": d["jacobian"],
+        "passes_needed": {"forward": len(t.graph.inputs), "reverse": len(t.graph.outputs)},
+        "cost": d["cost"]}
+    return json.dumps(data, sort_keys=False, indent=2)
+
+
+def render_grad_csv(t: Trace) -> str:
+    """``output,input,derivative`` rows at full precision."""
+    lines = ["output,input,derivative"]
+    for out, row in t.jacobian.items():
+        lines += [f"{_csv(out)},{_csv(n)},{_csv(full(v))}" for n, v in row.items()]
+    return "\n".join(lines)
+
+
+def _csv(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in ',"\n ') else text
+
+
+def render_grad_markdown(t: Trace, digits: int | None = 4) -> str:
+    """A title, the derivatives table and the passes table."""
+    headers, rows = jacobian_rows(t, digits, "text")
+    what = "Gradient" if len(rows) == 1 else "Jacobian"
+    out = [f"# {title(t, digits, 'text')}", "", f"Value: {_values(t, digits, 'text')}", "",
+           f"## {what}", ""] + md_table(headers, rows)
+    out += ["", "## Passes and cost", ""] + md_table(PASS_HEADERS, passes_rows(t))
+    out += ["", verdict(t)]
+    return "\n".join(out)
+
+
+def render_grad_latex(t: Trace, digits: int | None = 4) -> str:
+    """An ``align*`` of every derivative and a booktabs table of passes and cost."""
+    rows = [f"  {partial_frac(out, n)} &= {latex_number(v, digits)}"
+            for out, row in t.jacobian.items() for n, v in row.items()]
+    table = ["\\begin{tabular}{lllll}", "\\toprule", " & ".join(PASS_HEADERS) + " \\\\",
+             "\\midrule"] + [" & ".join(r) + " \\\\" for r in passes_rows(t)] + \
+        ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join([f"% {title(t, digits, 'text')}",
+                      "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}",
+                      "\\begin{align*}", " \\\\\n".join(rows), "\\end{align*}", "",
+                      f"% {verdict(t)}"] + table)
