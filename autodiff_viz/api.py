@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from .errors import InputError
+from .ops import CONSTANTS
 from .graph import Graph
 from .parser import parse
 from .passes import forward, linearize, primal, reverse
@@ -34,6 +35,29 @@ def to_graph(source: Any, share: bool = True) -> Graph:
                      hint="give an expression as text, a Graph, or a Python function")
 
 
+def bind_constants(graph: Graph, at: Mapping[str, Any]) -> Graph:
+    """``graph`` with the constant names that ``at`` gives values (``e``, ``pi``) as inputs.
+
+    A name the user binds is a variable: ``e*x`` at e=2, x=3 is 6, and the graph's
+    notes say that ``e`` is not Euler's number here.
+
+    >>> bind_constants(parse("e*x"), {"e": 2, "x": 3}).input_names
+    ['e', 'x']
+    """
+    names = [n for n in at if n in CONSTANTS and n not in graph.input_names]
+    if not names or not any(nd.kind == "const" and (nd.text or "").lstrip("-") in names
+                            for nd in graph.nodes):
+        return graph
+    if graph.source is None:
+        raise InputError(f"{', '.join(names)} {'is a constant' if len(names) == 1 else 'are constants'}"
+                         " in this graph and cannot be given a value",
+                         hint="name the variable differently")
+    bound = parse(graph.source, share=graph.share, variables=names)
+    if bound.output_names != graph.output_names:
+        bound = bound.with_outputs(graph.output_names)
+    return bound
+
+
 def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both",
           wrt: str | Sequence[str] | None = None, seed: Mapping[str, float] | None = None,
           output: str | None = None, output_seed: float = 1.0, notation: str = "w",
@@ -50,10 +74,10 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
-    graph = to_graph(source, share)
+    at = dict(at or {})
+    graph = bind_constants(to_graph(source, share), at)
     if output is not None:
         graph.output_id(output)  # validates the name
-    at = dict(at or {})
     p = primal(graph, at)
     lin = None if mode == "primal" else linearize(graph, p)
     fwd, rev = [], []

@@ -15,6 +15,7 @@ order). Names in the three notations derive from that order.
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     import networkx
 
 NOTATIONS = ("w", "v", "u")
+# Letters for numbered labels when the notation's own letter would collide with a user's name
+_SPARE_LETTERS = ("u", "w", "v", "t", "s", "q", "k", "m", "n", "r", "p", "h", "g")
+_NUMBERED = re.compile(r"^([^\W\d_]+?)_?\{?(-?\d+)\}?$")  # w3, w_3, w11, v-1
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
 class Node(NamedTuple):
@@ -45,8 +53,10 @@ class Graph:
     """An immutable computational graph with named inputs and outputs."""
 
     def __init__(self, nodes: list[Node], outputs: list[tuple[str, int]],
-                 source: str | None = None, share: bool = True) -> None:
+                 source: str | None = None, share: bool = True,
+                 notes: tuple[str, ...] = ()) -> None:
         self.nodes: tuple[Node, ...] = tuple(nodes)
+        self.parse_notes = tuple(notes)  # what the parser had to decide (e is a variable here)
         self.inputs: tuple[int, ...] = tuple(n.id for n in nodes if n.kind == "input")
         self.outputs: tuple[tuple[str, int], ...] = tuple(outputs)
         self.source = source
@@ -55,6 +65,7 @@ class Graph:
         for name, i in outputs:
             self.names.setdefault(name, i)
         self._labels: dict[str, list[str]] = {}
+        self._letters: dict[str, str] = {}
         self._atom_cache: dict[tuple[str, str], list[tuple[str, int]]] = {}
 
     # -- structure ---------------------------------------------------------
@@ -109,29 +120,88 @@ class Graph:
     def with_outputs(self, names: list[str]) -> "Graph":
         """The same graph with the outputs chosen by name (any named node)."""
         outs = [(n, self.output_id(n)) for n in names]
-        return Graph(list(self.nodes), outs, self.source, self.share)
+        return Graph(list(self.nodes), outs, self.source, self.share, self.parse_notes)
 
     # -- names -------------------------------------------------------------
     def labels(self, notation: str = "w") -> list[str]:
-        """Numbered label of every node (constants get their text)."""
+        """Numbered label of every node (constants get their text).
+
+        The numbering is the notation's (w1, w2, ...; v-1, v0, v1, ...; u1, ...).
+        Its letter is the notation's unless that would give a node a name the user
+        wrote for another value: then the first free letter (``label_letter``), and
+        ``notes`` says so.
+        """
+        if notation not in self._labels:
+            self._labels[notation] = self._numbered(notation, self.label_letter(notation))
+        return self._labels[notation]
+
+    def _numbered(self, notation: str, letter: str) -> list[str]:
+        n_in = len(self.inputs)
+        out: list[str] = []
+        k = 0
+        for n in self.nodes:
+            if n.kind == "const":
+                out.append(n.text or "")
+                continue
+            k += 1
+            out.append(f"{letter}{k - n_in}" if notation == "v" else f"{letter}{k}")
+        return out
+
+    @cached_property
+    def user_names(self) -> dict[str, int]:
+        """Every name the user wrote (inputs, assignments, outputs) and the node it names."""
+        names = dict(self.names)
+        for i in self.inputs:
+            names[self.nodes[i].name] = i  # type: ignore[index]
+        return names
+
+    def label_letter(self, notation: str = "w") -> str:
+        """The letter of the numbered labels: the notation's own, unless it collides.
+
+        >>> from autodiff_viz import parse
+        >>> parse("w2*x").label_letter("w"), parse("w2*x").labels("w")
+        ('u', ['u1', 'u2', 'u3'])
+        """
         if notation not in NOTATIONS:
             raise InputError(f"unknown notation {notation!r}",
                              hint="use one of: w (w1, w2, ...), v (v-1, v0, v1, ...), u (u1, ...)")
-        if notation not in self._labels:
-            n_in = len(self.inputs)
-            out: list[str] = []
-            k = 0
-            for n in self.nodes:
-                if n.kind == "const":
-                    out.append(n.text or "")
-                    continue
-                k += 1
-                if notation == "v":
-                    out.append(f"v{k - n_in}")
-                else:
-                    out.append(f"{notation}{k}")
-            self._labels[notation] = out
-        return self._labels[notation]
+        if notation not in self._letters:
+            family: dict[str, list[tuple[str, int]]] = {}
+            for name, i in self.user_names.items():
+                m = _NUMBERED.match(name)
+                if m:
+                    family.setdefault(m.group(1), []).append((m.group(1) + m.group(2), i))
+            choice = notation
+            for letter in (notation,) + _SPARE_LETTERS:
+                if letter not in family:
+                    choice = letter
+                    break
+                labels = self._numbered(notation, letter)
+                if all(labels[i] == name for name, i in family[letter]):
+                    choice = letter  # the user's names are our labels of the same nodes
+                    break
+            self._letters[notation] = choice
+        return self._letters[notation]
+
+    def label_note(self, notation: str = "w") -> str | None:
+        """Why the labels do not use the notation's letter (None when they do)."""
+        letter = self.label_letter(notation)
+        if letter == notation:
+            return None
+        clash = sorted({name for name in self.user_names
+                        if (m := _NUMBERED.match(name)) and m.group(1) == notation},
+                       key=_natural)
+        shown = ", ".join(clash[:4]) + (", ..." if len(clash) > 4 else "")
+        first = ", ".join(self._numbered(notation, letter)[:2] + ["..."])
+        usual = ", ".join(self._numbered(notation, notation)[:2] + ["..."])
+        return (f"nodes are named {first} instead of {usual} because {shown} "
+                f"{'is' if len(clash) == 1 else 'are'} already your name{'s' if len(clash) > 1 else ''}")
+
+    def notes(self, notation: str = "w") -> list[str]:
+        """What a reader should know about the names: labels that had to change, and
+        constant names (e, pi) that are variables here."""
+        note = self.label_note(notation)
+        return ([note] if note else []) + list(self.parse_notes)
 
     def display_names(self, notation: str = "w") -> list[str]:
         """The name a view shows: an assignment's name, else the numbered label."""
@@ -343,7 +413,8 @@ class GraphBuilder:
         if n.kind == "op" and n.name is None:
             self._nodes[i] = Node(n.id, n.kind, n.op, n.parents, name, n.value, n.text, n.span)
 
-    def build(self, outputs: list[tuple[str, int]], source: str | None = None) -> Graph:
+    def build(self, outputs: list[tuple[str, int]], source: str | None = None,
+              notes: tuple[str, ...] = ()) -> Graph:
         order = ([n.id for n in self._nodes if n.kind == "input"]
                  + [n.id for n in self._nodes if n.kind == "const"]
                  + [n.id for n in self._nodes if n.kind == "op"])
@@ -354,5 +425,5 @@ class GraphBuilder:
         src = self._nodes
         nodes = [Node(k, n.kind, n.op, tuple(map(remap, n.parents)), n.name, n.value, n.text,
                       n.span) for k, n in enumerate(src[o] for o in order)]
-        return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share)
+        return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share, notes)
 

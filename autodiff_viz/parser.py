@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from .errors import ParseError
 from .graph import Graph, GraphBuilder
@@ -78,9 +78,13 @@ def _suggest(name: str) -> str | None:
 
 
 class _Parser:
-    def __init__(self, source: str, share: bool) -> None:
+    def __init__(self, source: str, share: bool, variables: Iterable[str] = ()) -> None:
         self.src = source
         self.b = GraphBuilder(share)
+        # constant names (e, pi) that something binds: they are variables here
+        self.variables: dict[str, str] = {n: "it is given a value" for n in variables
+                                          if n in CONSTANTS}
+        self.shadowed: list[str] = []  # bound constant names the text uses, in order
         self.scope: dict[str, int] = {}  # names assigned so far
         self.assigned_at: dict[str, int] = {}
         self.input_at: dict[str, int] = {}
@@ -103,6 +107,11 @@ class _Parser:
         if not statements:
             raise self.error("empty expression", 0, hint="write an expression such as "
                                                           "sin(x1) + x1*x2")
+        for st in statements:  # a constant name assigned anywhere is a variable everywhere
+            if len(st) >= 2 and st[0].kind == "name" and st[1].kind == "eq" \
+                    and st[0].text in CONSTANTS and st[0].text not in self.variables:
+                line = self.src.count("\n", 0, st[0].start) + 1
+                self.variables[st[0].text] = f"it is assigned on line {line}"
         order: list[str] = []
         bare: int | None = None
         for k, st in enumerate(statements):
@@ -129,7 +138,9 @@ class _Parser:
             taken = set(self.scope) | set(self.b.inputs)
             name = next(c for c in ("z", "f", "y", "out", "result") if c not in taken)
             outs.append((name, bare))
-        graph = self.b.build(outs, self.src)
+        notes = tuple(f"{n} is a variable here ({self.variables[n]}), not the constant "
+                      f"{n} = {CONSTANTS[n]:.6g}" for n in self.shadowed)
+        graph = self.b.build(outs, self.src, notes)
         return graph.with_outputs(outputs) if outputs else graph
 
     def check_target(self, t: Token) -> None:
@@ -137,9 +148,7 @@ class _Parser:
         if name in FUNCTIONS:
             raise self.error(f"{name!r} is a function name and cannot be assigned to",
                              t.start, t.end, hint="choose another name")
-        if name in CONSTANTS:
-            raise self.error(f"{name!r} is a constant and cannot be assigned to",
-                             t.start, t.end, hint="choose another name")
+        self.use(name)
         if name in self.scope:
             line = self.src.count("\n", 0, self.assigned_at[name]) + 1
             raise self.error(f"{name!r} is already assigned (line {line})", t.start, t.end,
@@ -280,13 +289,19 @@ class _Parser:
         return self.error(f"expected a number, a name or '(' but found {what}{after}",
                           t.start, t.end)
 
+    def use(self, name: str) -> None:
+        """Remember that a bound constant name is used (for the note that says so)."""
+        if name in self.variables and name not in self.shadowed:
+            self.shadowed.append(name)
+
     def name_ref(self, t: Token) -> int:
         name = t.text
         if name in self.scope:
             self.used_later.add(name)
             return self.scope[name]
-        if name in CONSTANTS:
+        if name in CONSTANTS and name not in self.variables:
             return self.b.const(CONSTANTS[name], name, (t.start, t.end))
+        self.use(name)
         if name in FUNCTIONS:
             raise self.error(f"{name!r} is a function: call it as {name}(...)", t.start, t.end)
         self.input_at.setdefault(name, t.start)
@@ -337,11 +352,20 @@ class _Parser:
         operands.append((node, start, end))
 
 
-def parse(source: str, *, share: bool = True, outputs: list[str] | None = None) -> Graph:
+def parse(source: str, *, share: bool = True, outputs: list[str] | None = None,
+          variables: Iterable[str] = ()) -> Graph:
     """Parse an expression or a program into a :class:`~autodiff_viz.graph.Graph`.
 
     ``share=False`` keeps identical subexpressions as separate nodes;
     ``outputs`` names the outputs (default: assigned names nothing later uses).
+    The names ``e`` and ``pi`` are the constants unless something binds them:
+    an assignment in the program, or ``variables`` (the names given values);
+    then they are variables, and ``Graph.notes`` says so.
+
+    >>> parse("e*x", variables=["e"]).input_names
+    ['e', 'x']
+    >>> parse("e = c - d; f = e*2").notes()
+    ['e is a variable here (it is assigned on line 1), not the constant e = 2.71828']
 
     >>> parse("sin(x1) + x1*x2").formula(3)
     'w1*w2'
@@ -349,7 +373,7 @@ def parse(source: str, *, share: bool = True, outputs: list[str] | None = None) 
     if not isinstance(source, str):
         from .errors import InputError
         raise InputError(f"expected the expression as text, got {type(source).__name__}")
-    return _Parser(source, share).program(outputs)
+    return _Parser(source, share, variables).program(outputs)
 
 
 def reformat(text: str, style: str) -> str:

@@ -135,6 +135,16 @@ class Trace:
     def names(self) -> list[str]:
         return self.graph.display_names(self.notation)
 
+    @property
+    def letter(self) -> str:
+        """The letter of the numbered node names (the notation's, unless it collides)."""
+        return self.graph.label_letter(self.notation)
+
+    @property
+    def notes(self) -> list[str]:
+        """What a reader should know about the names (see ``Graph.notes``)."""
+        return self.graph.notes(self.notation)
+
     def _shaped(self, v: Any) -> Any:
         if self.primal.batch:
             if np.shape(v) == self.primal.shape:
@@ -303,6 +313,7 @@ class Trace:
         return {
             "schema": SCHEMA, "version": SCHEMA_VERSION,
             "source": g.source, "notation": self.notation, "mode": self.mode,
+            "notes": self.notes,
             "inputs": {g.nodes[i].name: {"node": names[i], "value": _num(self.at[g.nodes[i].name])}
                        for i in g.inputs},
             "outputs": {o: {"node": names[i], "value": _num(self._shaped(self.primal.values[i]))}

@@ -23,7 +23,7 @@ from ..printing import format_number
 from ..trace import Trace
 from .lines import fmt, forward_line, gradient_name, primal_line, reverse_line, seed_text
 from .structure import structure_lines
-from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, title
+from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
 
 CSV_COLUMNS = ("pass", "run", "direction", "step", "node", "kind", "variable", "definition",
                "expression", "value", "result", "partials", "terms", "derivative", "flags",
@@ -116,7 +116,8 @@ def _code(lines: list[str]) -> list[str]:
 def render_markdown(t: Trace, digits: int | None = 4) -> str:
     """Headings, ``text`` code blocks of step lines, and tables for summary and gradient."""
     g = t.graph
-    out = [f"# {title(t, digits, 'text')}", "", "## Graph (who feeds whom)", ""]
+    out = [f"# {title(t, digits, 'text')}", ""] + [f"> {n}" for n in note_lines(t)]
+    out += [""] * bool(t.notes) + ["## Graph (who feeds whom)", ""]
     out += _code(structure_lines(g, t.notation, "text"))
     out += ["", "## Primal trace (inputs to output)", ""]
     out += _code([primal_line(t, s, digits, "text") for s in t.steps if s.kind != "const"])

@@ -29,7 +29,7 @@ from ..trace import Trace
 from .formats import full, md_table
 from .latex import number as latex_number, partial_frac
 from .lines import fmt, gradient_name
-from .summary import jacobian_rows, plural, title
+from .summary import jacobian_rows, plural, note_lines, title
 
 
 def passes_rows(t: Trace) -> list[list[str]]:
@@ -87,7 +87,7 @@ def _columns(rows: list[list[str]]) -> list[str]:
 
 def render_grad_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
     """Plain text: value, gradient or Jacobian, and a table of passes and cost."""
-    out = [title(t, digits, style), f"value: {_values(t, digits, style)}", ""]
+    out = [title(t, digits, style)] + note_lines(t) + [f"value: {_values(t, digits, style)}", ""]
     out += _derivative_lines(t, digits, style)
     out += ["", "Passes and cost"]
     rows = passes_rows(t)
@@ -125,7 +125,8 @@ def render_grad_markdown(t: Trace, digits: int | None = 4) -> str:
     """A title, the derivatives table and the passes table."""
     headers, rows = jacobian_rows(t, digits, "text")
     what = "Gradient" if len(rows) == 1 else "Jacobian"
-    out = [f"# {title(t, digits, 'text')}", "", f"Value: {_values(t, digits, 'text')}", "",
+    out = [f"# {title(t, digits, 'text')}", ""] + [f"> {n}" for n in note_lines(t)]
+    out += [""] * bool(t.notes) + [f"Value: {_values(t, digits, 'text')}", "",
            f"## {what}", ""] + md_table(headers, rows)
     out += ["", "## Passes and cost", ""] + md_table(PASS_HEADERS, passes_rows(t))
     out += ["", verdict(t)]
@@ -140,6 +141,6 @@ def render_grad_latex(t: Trace, digits: int | None = 4) -> str:
              "\\midrule"] + [" & ".join(r) + " \\\\" for r in passes_rows(t)] + \
         ["\\bottomrule", "\\end{tabular}"]
     return "\n".join([f"% {title(t, digits, 'text')}",
-                      "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}",
-                      "\\begin{align*}", " \\\\\n".join(rows), "\\end{align*}", "",
+                      "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}"]
+                     + note_lines(t, "% note: ") + ["\\begin{align*}", " \\\\\n".join(rows), "\\end{align*}", "",
                       f"% {verdict(t)}"] + table)

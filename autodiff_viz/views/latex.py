@@ -27,7 +27,7 @@ from ..printing import latex_name
 from ..trace import Trace
 from .lines import fmt
 from .structure import structure_lines
-from .summary import cost_lines, directional_lines, flag_notes, title
+from .summary import cost_lines, directional_lines, flag_notes, note_lines, title
 
 _SUBSCRIPTED = re.compile(r"^(\\?[A-Za-z]+)(_\{[^{}]*\})$")
 
@@ -117,7 +117,7 @@ def reverse_align(t: Trace, k: int = 0, digits: int | None = 4) -> str:
 def summary_tabular(t: Trace, digits: int | None = 4) -> str:
     """A booktabs table: per node its definition, value, local partials, tangents, adjoints."""
     g = t.graph
-    letter = t.notation
+    letter = t.letter
     heads = ["node", "definition", "value"] + (["local partials"] if t.linear is not None else [])
     heads += [f"${accent(letter, 'dot')}$ (seed ${_seed(t, k, digits)}$)"
               for k in range(len(t.forward))]
@@ -167,8 +167,9 @@ def derivatives_align(t: Trace, digits: int | None = 4) -> str | None:
 def render_latex(t: Trace, digits: int | None = 4) -> str:
     """Everything: comments for the title, structure, flags and cost; align* and a table."""
     out = [f"% {title(t, digits, 'text')}",
-           "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}",
-           "% Graph (who feeds whom):"]
+           "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}"]
+    out += note_lines(t, "% note: ")
+    out += ["% Graph (who feeds whom):"]
     out += ["%   " + line for line in structure_lines(t.graph, t.notation, "text")]
     out += ["", "% Primal trace (inputs to output)", primal_align(t, digits)]
     for k in range(len(t.forward)):

@@ -61,7 +61,7 @@ def tangent_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
 def adjoint_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
     """w̄1 (unicode) or dz/dw1 (text)."""
     if style == "unicode":
-        return name[0] + BAR + name[1:]
+        return unicodedata.normalize("NFC", name[0] + BAR + name[1:])
     return f"d{t.reverse[k].output}/d{name}"
 
 

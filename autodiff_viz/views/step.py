@@ -27,7 +27,7 @@ from .columns import columns
 from .lines import (_paren, _restyle, adjoint_name, fmt, forward_parts, forward_term_parts,
                     gradient_name, partial_name, primal_parts,
                     reverse_term_parts, seed_text, tangent_name)
-from .summary import title
+from .summary import note_lines, title
 
 RESET, BOLD, GREEN = "\x1b[0m", "\x1b[1m", "\x1b[1;32m"
 
@@ -242,10 +242,10 @@ def table_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str = 
     headers = ["", "node", "definition", "value"]
     extra: dict[int, Any] = {}
     if p.kind == "forward":
-        headers.append(tangent_name(t, p.run, t.notation, style))
+        headers.append(tangent_name(t, p.run, t.letter, style))
         extra = {n: fs.tangent for n, fs in p.records.items()}
     elif p.kind == "reverse":
-        headers.append(adjoint_name(t, p.run, t.notation, style))
+        headers.append(adjoint_name(t, p.run, t.letter, style))
         extra = {n: rs.adjoint for n, rs in p.records.items()}
     cur, dot = ("▶", "•") if style == "unicode" else (">", "*")
     rows, tags = [], []
@@ -309,7 +309,7 @@ def frame_lines(t: Trace, passes: list[Pass], p: int, i: int, digits: int | None
             label = "primal"
         names.append(f"[{label}]" if k == p else label)
     sep = " · " if style == "unicode" else " | "
-    return ([bold(title(t, digits, style)), "passes: " + sep.join(names), "",
+    return ([bold(title(t, digits, style))] + note_lines(t) + ["passes: " + sep.join(names), "",
              bold(step_header(t, passes[p], i, style, digits))]
             + detail_lines(t, passes[p], i, digits, style, color)
             + ["", "Stored values"]
@@ -318,7 +318,7 @@ def frame_lines(t: Trace, passes: list[Pass], p: int, i: int, digits: int | None
 
 def print_all(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
     """Every step of every pass in order (for pipes and files), each pass's table at its end."""
-    out = [title(t, digits, style)]
+    out = [title(t, digits, style)] + note_lines(t)
     for p in build_passes(t):
         out += ["", f"== {pass_title(t, p, digits, style)} =="]
         for i in range(len(p.steps)):

@@ -32,9 +32,14 @@ def title(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
     return f"{head} at {at}" if at else head
 
 
+def note_lines(t: Trace, prefix: str = "note: ") -> list[str]:
+    """One line per note on the names (labels that had to change, e is a variable here)."""
+    return [prefix + n for n in t.notes]
+
+
 def tangent_header(t: Trace, k: int, digits: int | None = 4, style: str = "unicode") -> str:
     """Column header of forward pass ``k``: ``ẇ, seed x1=1`` or ``dw/dx1``."""
-    letter = tangent_name(t, k, t.notation, style)
+    letter = tangent_name(t, k, t.letter, style)
     if style == "unicode":
         return f"{letter}, seed {seed_text(t, k, digits, style)}"
     if letter.startswith("tan_"):  # a direction, not one input
@@ -44,7 +49,7 @@ def tangent_header(t: Trace, k: int, digits: int | None = 4, style: str = "unico
 
 def adjoint_header(t: Trace, k: int, style: str = "unicode") -> str:
     """Column header of reverse pass ``k``: ``w̄, output z`` or ``dz/dw``."""
-    letter = adjoint_name(t, k, t.notation, style)
+    letter = adjoint_name(t, k, t.letter, style)
     return f"{letter}, output {t.reverse[k].output}" if style == "unicode" else letter
 
 

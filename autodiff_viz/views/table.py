@@ -52,7 +52,7 @@ from ..trace import Trace
 from .columns import BOLD, RESET, STYLES, columns
 from .lines import forward_parts, gradient_name, primal_parts, reverse_parts, seed_text
 from .structure import structure_lines
-from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, title
+from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
 
 
 def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width: int = 100,
@@ -77,6 +77,7 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
         out.extend(columns(headers, rows, width, style, color, row_styles=styles))
 
     out.append(bold(title(t, digits, style)))
+    out.extend(note_lines(t))
     heading("Graph (who feeds whom)")
     lines(structure_lines(t.graph, t.notation, style))
 

@@ -26,7 +26,8 @@ def render_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str
     at = ", ".join(f"{n}={fmt(t.at[n], digits, style)}" for n in g.input_names)
     head = "; ".join(f"{name} = {g.expressions('text')[i] or g.formula(i, t.notation)}"
                      for name, i in g.outputs)
-    out = [f"{head} at {at}" if at else head, "", "Primal trace (inputs to output)"]
+    out = [f"{head} at {at}" if at else head] + [f"note: {n}" for n in t.notes]
+    out += ["", "Primal trace (inputs to output)"]
     out += ["  " + primal_line(t, s, digits, style) for s in t.steps if s.kind != "const"]
     for k, f in enumerate(t.forward):
         seed = ", ".join(f"{n}={fmt(v, digits, style)}" for n, v in f.seed.items())
