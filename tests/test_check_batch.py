@@ -1,14 +1,19 @@
 """Grading a folder: 1,000 generated submissions in parallel processes, none dropped."""
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
 
 import pytest
 
+import autodiff_viz
 from autodiff_viz.check import batch
-from autodiff_viz.check.batch import find_submissions, grade_folder, gradescope_results
+from autodiff_viz.check.batch import (find_submissions, grade_folder, gradescope_file_names,
+                                      gradescope_folder, gradescope_results,
+                                      write_gradescope_folder)
+from autodiff_viz.errors import InputError
 
 HOMEWORK = Path(__file__).resolve().parents[1] / "examples" / "homework"
 KEY = HOMEWORK / "key.toml"
@@ -70,8 +75,9 @@ def test_a_thousand_generated_submissions(tmp_path: Path) -> None:
             assert r["score"] == 6 and r["missing"] == 3  # the three tables are missing
     assert len(result.errors) == 100
     assert result.per_second > 0
-    gs = gradescope_results(rows[:3])
-    assert len(gs["tests"]) > 3 and gs["tests"][0]["name"].startswith("s0000.txt: ")
+    gs = gradescope_results(rows[3])  # one student's results file
+    assert gs["score"] == 16 and len(gs["tests"]) == 20
+    assert not any(t["name"].startswith("s0003") for t in gs["tests"])
 
 
 def test_a_bug_while_grading_one_submission_is_an_error_row(tmp_path: Path,
@@ -103,3 +109,53 @@ def test_finding_submissions(tmp_path: Path) -> None:
     assert [(n, s, p.name if p else None, e) for n, s, p, e in found] == [
         ("a.txt", "a", "a.txt", None), ("bo/answers.toml", "bo", "answers.toml", None),
         ("cy/", "cy", None, "the folder is empty")]
+
+
+def test_one_gradescope_results_file_per_submission(tmp_path: Path) -> None:
+    subs = tmp_path / "class"
+    subs.mkdir()
+    for p in sorted((HOMEWORK / "submissions").glob("*.txt")):
+        (subs / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    (subs / "alice").mkdir()  # a student's folder
+    (subs / "alice" / "hw.txt").write_text((HOMEWORK / "submissions" / "ada.txt").read_text())
+    (subs / "zed.txt").write_bytes(b"\x89PNG\r\n\x00\x00")
+    rows = grade_folder(KEY, subs, jobs=1).rows
+    paths = write_gradescope_folder(rows, tmp_path / "results")
+    assert [p.name for p in paths] == ["ada.json", "alice.json", "ben.json", "cleo.json",
+                                       "zed.json"]
+    written = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert written == sorted(p.name for p in paths)
+    for row, path in zip(rows, paths):
+        gs = json.loads(path.read_text(encoding="utf-8"))
+        if row["submission"] == "zed.txt":
+            assert gs["score"] == 0 and gs["tests"][0]["status"] == "failed"
+            assert "the submission is a binary file, not text" in gs["tests"][0]["output"]
+            continue
+        source = subs / row["submission"]
+        assert gs["score"] == autodiff_viz.check(KEY, source).score
+        assert sum(t["score"] for t in gs["tests"]) == pytest.approx(gs["score"])
+    scores = {p.stem: json.loads(p.read_text())["score"] for p in paths}
+    assert scores == {"ada": 16, "alice": 16, "ben": 11, "cleo": 14.5, "zed": 0}
+
+
+def test_gradescope_file_names_are_safe_and_unique() -> None:
+    names = gradescope_file_names([{"submission": s} for s in (
+        "ben.txt", "ben.toml", "Ben/", "x y.txt", "con.txt", "ünï.txt", ".txt", "a_b.txt",
+        "a b.txt")])
+    assert names == ["ben.txt.json", "ben.toml.json", "Ben.json", "x_y.json", "_con.json",
+                     "ünï.json", "txt.json", "a_b.txt.json", "a_b.txt-2.json"]
+    assert len({n.casefold() for n in names}) == len(names)
+    assert all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
+
+
+def test_gradescope_results_is_for_one_submission_only(tmp_path: Path) -> None:
+    rows = grade_folder(KEY, HOMEWORK / "submissions", jobs=1).rows
+    with pytest.raises(TypeError, match="per student"):
+        gradescope_results(rows)  # type: ignore[arg-type]
+    with pytest.raises(InputError) as err:
+        gradescope_folder(tmp_path / "results.json")
+    assert err.value.hint and err.value.hint.startswith("give a folder")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="existing file"):
+        gradescope_folder(tmp_path / "file")
+    assert not (tmp_path / "results.json").exists()

@@ -95,7 +95,7 @@ def test_a_folder_is_graded_with_error_rows_and_summaries(hw: Path) -> None:
     (subs / "gus" / "b.txt").write_text("w1 = x1 = 2\n")
     (subs / "hal").mkdir()
     (subs / "hal" / "answer.txt").write_text("dz/dx1 = 2.58\ndz/dx2 = 2\n")
-    r = run("key.toml", "submissions", "--jobs", "2", "--gradescope", "results.json",
+    r = run("key.toml", "submissions", "--jobs", "2", "--gradescope", "results",
             "--reports", "reports", cwd=hw)
     assert r.returncode == 1, r.stderr
     assert r.stderr == ""
@@ -112,12 +112,19 @@ def test_a_folder_is_graded_with_error_rows_and_summaries(hw: Path) -> None:
     summary = json.loads((hw / "check-summary.json").read_text())
     assert summary["count"] == 8 and summary["errors"] == 3 and summary["all_correct"] == 1
     assert summary["rows"][0]["report"]["items"][0]["verdict"] == "correct"
-    gs = json.loads((hw / "results.json").read_text())
-    assert set(gs) >= {"score", "tests", "output"}
-    assert gs["score"] == 16 + 11 + 14.5 + 6 + 6
-    names = [t["name"] for t in gs["tests"]]
-    assert "eve.toml: submission can be read" in names
-    assert all(t["status"] in ("passed", "failed") for t in gs["tests"])
+    # one Gradescope results file per submission, none lost, each with its own score
+    files = sorted(p.name for p in (hw / "results").iterdir())
+    assert files == ["ada.json", "ben.json", "cleo.json", "dan.json", "eve.json", "fay.json",
+                     "gus.json", "hal.json"]
+    for x in rows:
+        gs = json.loads((hw / "results" / files[rows.index(x)]).read_text())
+        assert set(gs) >= {"score", "tests", "output"}
+        assert gs["score"] == float(x["score"])
+        assert all(t["status"] in ("passed", "failed") for t in gs["tests"])
+    eve = json.loads((hw / "results" / "eve.json").read_text())
+    assert [t["name"] for t in eve["tests"]] == ["submission can be read"]
+    assert "invalid TOML" in eve["tests"][0]["output"]
+    assert "wrote 8 Gradescope results files to results/" in r.stdout
     assert (hw / "reports" / "ben.txt.md").read_text().startswith("### Homework 3")
     assert "8 submissions: 1 all correct, 4 with mistakes, 3 could not be graded" in r.stdout
 
@@ -138,6 +145,11 @@ def test_gradescope_results_for_one_submission(hw: Path) -> None:
     gs = json.loads(out.read_text())  # the autograder still gets a results file
     assert gs["score"] == 0 and gs["tests"][0]["status"] == "failed"
     assert "binary file" in gs["tests"][0]["output"]
+    # an existing folder for one submission: that student's file in it
+    (hw / "results").mkdir()
+    r = run("key.toml", "submissions/ben.txt", "--gradescope", "results", cwd=hw)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert json.loads((hw / "results" / "ben.json").read_text())["score"] == 11
 
 
 def test_per_student_points(tmp_path: Path) -> None:
@@ -162,3 +174,53 @@ def test_usage_errors(hw: Path) -> None:
     empty.mkdir()
     r = run("key.toml", "empty", cwd=hw)
     assert r.returncode == 2 and "no submissions in empty" in r.stderr
+
+
+def test_gradescope_for_a_folder_writes_one_results_file_per_submission(hw: Path) -> None:
+    import autodiff_viz
+
+    (hw / "class").mkdir()
+    for name in ("ben", "cleo"):
+        shutil.copy(hw / "submissions" / f"{name}.txt", hw / "class")
+    (hw / "class" / "dan.txt").write_bytes(b"\x00PK\x03\x04 not text")
+    r = run("key.toml", "class/", "--gradescope", "results/", "--no-summary", cwd=hw)
+    assert r.returncode == 1 and r.stderr == ""
+    assert r.stdout.rstrip().endswith("wrote 3 Gradescope results files to results/")
+    assert sorted(p.name for p in (hw / "results").iterdir()) == ["ben.json", "cleo.json",
+                                                                  "dan.json"]
+    for name in ("ben", "cleo"):  # each file holds that student's grade, and only theirs
+        gs = json.loads((hw / "results" / f"{name}.json").read_text())
+        expected = autodiff_viz.check(hw / "key.toml", hw / "class" / f"{name}.txt")
+        assert gs["score"] == expected.score
+        assert len(gs["tests"]) == len(expected.items)
+        assert sum(t["score"] for t in gs["tests"]) == pytest.approx(expected.score)
+        assert sum(t["max_score"] for t in gs["tests"]) == pytest.approx(expected.max_score)
+        assert [t["status"] == "passed" for t in gs["tests"]] == [i.passed for i in expected.items]
+        assert all(set(t) == {"name", "score", "max_score", "status", "output", "output_format"}
+                   and t["output_format"] == "md" for t in gs["tests"])
+        assert not any(t["name"].startswith(("ben", "cleo", "dan")) for t in gs["tests"])
+    assert json.loads((hw / "results" / "ben.json").read_text())["score"] == 11
+    assert json.loads((hw / "results" / "cleo.json").read_text())["score"] == 14.5
+    dan = json.loads((hw / "results" / "dan.json").read_text())
+    assert dan["score"] == 0 and len(dan["tests"]) == 1
+    assert dan["tests"][0]["status"] == "failed" and dan["tests"][0]["max_score"] == 16
+    assert "the submission is a binary file, not text" in dan["tests"][0]["output"]
+    assert "could not be graded" in dan["output"]
+
+
+@pytest.mark.parametrize("target", ["results.json", "existing-file"])
+def test_gradescope_refuses_one_file_for_a_folder_before_grading(hw: Path, target: str) -> None:
+    if target == "existing-file":
+        (hw / target).write_text("keep me\n")
+    r = run("key.toml", "submissions/", "--gradescope", target, cwd=hw)
+    assert r.returncode == 2 and r.stdout == ""  # nothing graded, nothing printed
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2 and "Traceback" not in r.stderr
+    assert lines[0].startswith(f"error: the Gradescope results path {target} ")
+    assert "one results file per student" in lines[0]
+    assert lines[1].startswith("hint: give a folder: --gradescope results/")
+    assert not (hw / "check-summary.csv").exists() and not (hw / "check-summary.json").exists()
+    if target == "existing-file":
+        assert (hw / target).read_text() == "keep me\n"
+    else:
+        assert not (hw / target).exists()

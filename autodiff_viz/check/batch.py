@@ -1,8 +1,9 @@
-"""Grading a folder of submissions in parallel processes; summary CSV/JSON and Gradescope output.
+"""Grading a folder of submissions in parallel processes; summary CSV/JSON and Gradescope files.
 
 Every file in the folder (and every one-file subfolder) is a submission. A
 submission that cannot be read becomes an error row with its reason: the batch
-never stops and nothing is silently dropped.
+never stops and nothing is silently dropped. Gradescope's results are per
+student: one results file per submission (:func:`write_gradescope_folder`).
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -19,14 +20,17 @@ import csv
 import io
 import json
 import os
+import re
 import time
+import unicodedata
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import AutodiffVizError
+from ..errors import AutodiffVizError, InputError
 from .grade import check, max_score
 from .keys import Key, load_key
 from .render import report_markdown
@@ -214,35 +218,130 @@ def summary_json(result: BatchResult, key_path: str | None = None) -> dict[str, 
     }
 
 
-def gradescope_results(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Gradescope's autograder ``results.json`` for one submission (or several, combined)."""
+def gradescope_results(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Gradescope's autograder ``results.json`` for one submission's row.
+
+    Gradescope's results file is per student, so this takes exactly one row (one of
+    :attr:`BatchResult.rows`, or :func:`row_for`); for a folder, write one file per
+    row with :func:`write_gradescope_folder`. An error row gives a failing test with
+    the reason, so the autograder always gets a result.
+    """
+    if not isinstance(row, Mapping):
+        raise TypeError("gradescope_results takes one submission's row (a dict), not "
+                        f"{type(row).__name__}: Gradescope's results.json is per student; "
+                        "use write_gradescope_folder for a folder of submissions")
     tests: list[dict[str, Any]] = []
-    outputs: list[str] = []
-    total = 0.0
-    several = len(rows) > 1
-    for r in rows:
-        prefix = f"{r['submission']}: " if several else ""
-        if r["status"] != "graded":
-            tests.append({"name": f"{prefix}submission can be read", "score": 0.0,
-                          "max_score": r["max_score"], "status": "failed",
-                          "output": f"The submission could not be graded:\n\n```\n{r['error']}\n```",
-                          "output_format": "md"})
-            outputs.append(f"**{r['submission']}** could not be graded: {r['error'].splitlines()[0]}")
-            continue
-        rep = r["report"]
-        total += r["score"]
-        for it in rep["items"]:
-            where = f"line {it['line']}: " if it["line"] is not None else ""
-            shown = it["text"] or it["name"]
-            msg = it["message"] or ("correct" if it["passed"] else it["verdict"])
-            out = f"```\n{msg}\n```" if "\n" in msg else msg
-            tests.append({"name": f"{prefix}{where}{shown}"[:200], "score": it["score"],
-                          "max_score": it["max_score"],
-                          "status": "passed" if it["passed"] else "failed",
-                          "output": out, "output_format": "md"})
-        outputs.append(report_markdown(report_from_dict(rep)))
-    return {"score": round(total, 6), "output": "\n\n".join(outputs), "output_format": "md",
-            "test_output_format": "md", "visibility": "visible", "tests": tests}
+    if row["status"] != "graded":
+        tests.append({"name": "submission can be read", "score": 0.0,
+                      "max_score": row["max_score"], "status": "failed",
+                      "output": f"The submission could not be graded:\n\n```\n{row['error']}\n```",
+                      "output_format": "md"})
+        first = row["error"].splitlines()[0] if row["error"] else "no reason given"
+        return {"score": 0.0, "output": f"**{row['submission']}** could not be graded: {first}",
+                "output_format": "md", "test_output_format": "md", "visibility": "visible",
+                "tests": tests}
+    rep = row["report"]
+    for it in rep["items"]:
+        where = f"line {it['line']}: " if it["line"] is not None else ""
+        shown = it["text"] or it["name"]
+        msg = it["message"] or ("correct" if it["passed"] else it["verdict"])
+        out = f"```\n{msg}\n```" if "\n" in msg else msg
+        tests.append({"name": f"{where}{shown}"[:200], "score": it["score"],
+                      "max_score": it["max_score"],
+                      "status": "passed" if it["passed"] else "failed",
+                      "output": out, "output_format": "md"})
+    return {"score": round(row["score"], 6), "output": report_markdown(report_from_dict(rep)),
+            "output_format": "md", "test_output_format": "md", "visibility": "visible",
+            "tests": tests}
+
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+             *(f"lpt{i}" for i in range(1, 10))}
+
+
+def _safe_name(text: str) -> str:
+    """``text`` as a file name that works everywhere: no separators, not hidden, not reserved."""
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip("._-")[:100] or "submission"
+    return "_" + name if name.split(".")[0].lower() in _RESERVED else name
+
+
+def gradescope_file_names(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One distinct, filesystem-safe ``.json`` name per row, named after its submission.
+
+    ``ben.txt`` gives ``ben.json``, a student's folder ``alice/`` (or ``alice/hw.txt``)
+    ``alice.json``. Names that would clash (also by case only, as on macOS and Windows)
+    keep the file's suffix (``ben.txt.json``, ``ben.toml.json``), then get a number.
+
+    >>> gradescope_file_names([{"submission": "ben.txt"}, {"submission": "alice/hw.txt"},
+    ...                        {"submission": "cy.txt"}, {"submission": "cy.toml"},
+    ...                        {"submission": "a b.txt"}, {"submission": "a_b.txt"}])
+    ['ben.json', 'alice.json', 'cy.txt.json', 'cy.toml.json', 'a_b.txt.json', 'a_b.txt-2.json']
+    """
+    subs = [str(r["submission"]) for r in rows]
+    tops = [s.split("/")[0] for s in subs]
+    short = [_safe_name(t if "/" in s else Path(t).stem or t) for t, s in zip(tops, subs)]
+    clash = Counter(s.casefold() for s in short)
+    preferred = [s if clash[s.casefold()] == 1 else _safe_name(t) for s, t in zip(short, tops)]
+    count = Counter(p.casefold() for p in preferred)
+    taken = {p.casefold() for p in preferred if count[p.casefold()] == 1}
+    names: list[str] = []
+    for p in preferred:
+        name, i = p, 1  # several with the same name: the first keeps it, then -2, -3, ...
+        if count[p.casefold()] > 1:
+            while name.casefold() in taken:
+                i += 1
+                name = f"{p}-{i}"
+            taken.add(name.casefold())
+        names.append(name + ".json")
+    return names
+
+
+def gradescope_folder(path: str | Path, submissions: str | Path | None = None) -> Path:
+    """Check (and create) the folder for a folder's Gradescope results; call it before grading.
+
+    Refuses a path that looks like one file (``results.json``) or is one, and the
+    submissions folder itself, with an :class:`InputError` that says how to fix it.
+    """
+    p = Path(path)
+    hint = ("give a folder: --gradescope results/ writes one results file per student "
+            "(a single submission writes one results.json)")
+    if p.suffix.lower() == ".json":
+        raise InputError(f"the Gradescope results path {path} looks like one file, but a "
+                         "folder of submissions gets one results file per student "
+                         "(Gradescope's results.json is per student)", hint=hint)
+    if p.exists() and not p.is_dir():
+        raise InputError(f"the Gradescope results path {path} is an existing file, but a "
+                         "folder of submissions gets one results file per student, in a "
+                         "folder", hint=hint)
+    if submissions is not None and p.resolve() == Path(submissions).resolve():
+        raise InputError(f"the Gradescope results would be written into the submissions "
+                         f"folder {submissions} and graded as submissions next time",
+                         hint="give another folder: --gradescope results/")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the folder {path} for the Gradescope results "
+                         f"({err.strerror or err})",
+                         hint="check the path and that you may write there") from None
+    return p
+
+
+def write_gradescope_folder(rows: Sequence[Mapping[str, Any]], folder: str | Path) -> list[Path]:
+    """Write one Gradescope results file per row into ``folder``; returns the paths in row order.
+
+    Every row gets a file, an error row a failing one with its reason: no submission is lost.
+    """
+    out = gradescope_folder(folder)
+    paths = [out / name for name in gradescope_file_names(rows)]
+    for row, path in zip(rows, paths):
+        try:
+            write_json(path, gradescope_results(row))
+        except OSError as err:
+            raise InputError(f"cannot write the Gradescope results file {path} "
+                             f"({err.strerror or err})",
+                             hint="check the folder and that you may write there") from None
+    return paths
 
 
 def report_from_dict(d: dict[str, Any]) -> Report:

@@ -8,11 +8,16 @@ from typing import Any
 
 EPILOG = """\
 exit status: 0 all correct, 1 something wrong (or a submission could not be
-graded), 2 invalid input (a bad key, or an unreadable single submission).
+graded), 2 invalid input (a bad key, an unreadable single submission, or a
+--gradescope file name for a folder).
+
+Gradescope's results.json is per student: for one submission --gradescope
+names that file; for a folder it names a folder that gets one results file
+per submission (results/ben.json for ben.txt, results/alice.json for alice/).
 
 examples:
-  autodiff-viz check key.toml alice.txt
-  autodiff-viz check key.toml submissions/ --jobs 2 --gradescope results.json
+  autodiff-viz check key.toml alice.txt --gradescope results.json
+  autodiff-viz check key.toml submissions/ --jobs 2 --gradescope results/
   autodiff-viz check key.toml --point-for alice      # a per-student random point
 """
 
@@ -48,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reports", metavar="DIR", default=None,
                    help="folders: also write each student's report as Markdown in DIR")
     p.add_argument("--gradescope", metavar="PATH", default=None,
-                   help="write Gradescope's autograder results (results.json) to PATH")
+                   help="write Gradescope's autograder results: for a submission, the "
+                        "file PATH (results.json); for a folder, one results file per "
+                        "submission in the folder PATH (PATH/ben.json for ben.txt)")
     p.add_argument("--point-for", metavar="NAME", default=None,
                    help="print the point a student gets when the key draws random points")
     p.set_defaults(func=run)
@@ -75,21 +82,24 @@ def run(args: argparse.Namespace) -> int:
 def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
     import json
 
-    from ..check.batch import gradescope_results, row_for, write_json
+    from ..check.batch import gradescope_file_names, gradescope_results, row_for, write_json
     from ..check.grade import check, max_score
     from ..errors import AutodiffVizError
 
+    if args.gradescope and Path(args.gradescope).is_dir():  # a folder: its file for this student
+        args.gradescope = str(Path(args.gradescope) / gradescope_file_names(
+            [{"submission": path.name}])[0])
     try:
         report = check(key, path, student=args.student)
     except AutodiffVizError as err:
         if args.gradescope:  # an autograder must always get a results file
             row = row_for(path.name, path.stem, None, err.render().removeprefix("error: "),
                           max_score(key))
-            write_json(args.gradescope, gradescope_results([row]))
+            write_json(args.gradescope, gradescope_results(row))
         raise
     if args.gradescope:
         write_json(args.gradescope, gradescope_results(
-            [row_for(path.name, report.student or path.stem, report, None, report.max_score)]))
+            row_for(path.name, report.student or path.stem, report, None, report.max_score)))
     fmt = args.format
     if fmt == "auto":
         fmt = "rich" if sys.stdout.isatty() else "plain"
@@ -109,11 +119,13 @@ def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
 
 
 def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
-    from ..check.batch import (grade_folder, gradescope_results, report_from_dict, summary_csv,
-                               summary_json, write_json)
+    from ..check.batch import (grade_folder, gradescope_folder, report_from_dict, summary_csv,
+                               summary_json, write_gradescope_folder, write_json)
     from ..check.render import report_markdown
     from ..errors import InputError
 
+    if args.gradescope:  # refuse a results.json before grading: Gradescope's is per student
+        gradescope_folder(args.gradescope, folder)
     outputs = [] if args.no_summary else [args.csv, args.json]
     outputs += [p for p in (args.gradescope,) if p]
     if args.reports:
@@ -125,8 +137,7 @@ def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
     if not args.no_summary:
         Path(args.csv).write_text(summary_csv(result), encoding="utf-8")
         write_json(args.json, summary_json(result, getattr(key, "path", None)))
-    if args.gradescope:
-        write_json(args.gradescope, gradescope_results(result.rows))
+    written = write_gradescope_folder(result.rows, args.gradescope) if args.gradescope else []
     if args.reports:
         out = Path(args.reports)
         out.mkdir(parents=True, exist_ok=True)
@@ -152,4 +163,8 @@ def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
         print(f"note: {note}")
     if not args.no_summary:
         print(f"wrote {args.csv} and {args.json}")
+    if args.gradescope:
+        where = args.gradescope if args.gradescope.endswith(("/", "\\")) else args.gradescope + "/"
+        print(f"wrote {len(written)} Gradescope results file{'s' if len(written) != 1 else ''} "
+              f"to {where}")
     return 0 if perfect == n else 1
