@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import autodiff_viz as av
 from autodiff_viz.check.symbols import rewrite
-from autodiff_viz.check.table import read_table
+from autodiff_viz.check.read import read_table
 
 KEY = {"expression": "sin(x1) + x1*x2", "at": {"x1": 2, "x2": 3},
        "ask": [{"kind": "trace"}, {"kind": "reverse"}]}

@@ -33,7 +33,8 @@ from typing import Any
 from .assertions import assert_formula, assert_gradient, assert_trace
 from .figures import Figure, Tolerance
 from .grade import check as check_submission
-from .keys import Ask, Key, load_key
+from .key_reader import load_key
+from .keys import Ask, Key
 from .report import (CARRIED, CORRECT, ERROR, INVALID_STEP, MISSING, MISSING_TERM,
                      UNREADABLE, VERDICTS, WRONG_FORMULA, WRONG_PARTIAL, WRONG_VALUE, Item,
                      Report)

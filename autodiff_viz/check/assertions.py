@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from .grade import check
-from .keys import load_key
-from .render import report_text
+from .key_reader import load_key
+from .report import report_text
 from .report import Report
 
 _TOLERANCE = {"abs_tol": "abs", "rel_tol": "rel", "rounding": "rounding",
@@ -109,7 +109,7 @@ def assert_trace(expr: Any, at: Mapping[str, float], table: str, *, wrt: str | N
         probe = [{"kind": "trace"}, {"kind": "reverse", **out}]
         if fwd:
             probe.append({"kind": "forward", **fwd})
-        from .steps import TableGrader
+        from .table_grader import TableGrader
         k = load_key({**base, "ask": probe})
         tg = TableGrader(k, k.point(), table)
         sections = {e.section for e in tg.entries}

@@ -32,8 +32,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import AutodiffVizError, InputError
 from .grade import check, max_score
-from .keys import Key, load_key
-from .render import report_markdown
+from .key_reader import load_key
+from .keys import Key
+from .report import report_markdown
 from .report import Report
 
 SUBMISSION_SUFFIXES = (".txt", ".md", ".toml", ".json", ".yaml", ".yml", "")

@@ -6,7 +6,7 @@ random points from a seeded generator inside the expression's domain (points
 where the expression raises a DomainError or is not differentiable are
 skipped). A wrong formula is reported with a concrete counterexample.
 
->>> from autodiff_viz.check.keys import load_key
+>>> from autodiff_viz.check.key_reader import load_key
 >>> key = load_key({"expression": "sin(x1) + x1*x2", "at": {"x1": 2, "x2": 3},
 ...                 "ask": [{"kind": "formula", "wrt": "x1"}]})
 >>> check_formula(key, "cos(x1) + x2", "x1").ok
@@ -28,7 +28,7 @@ from ..passes import primal
 from ..printing import format_number
 from .evaluate import evaluate, parse_cached
 from .keys import Key
-from .table import Piece, split_parts
+from .read import Piece, split_parts
 
 
 @dataclass

@@ -13,16 +13,17 @@ from typing import Any
 
 from ..errors import AutodiffVizError
 from ..graph import Graph
-from .answers import Answer
 from .evaluate import evaluate, parse_cached
 from .figures import Figure, describe
 from .formulas import check_formula
-from .keys import Ask, Key, load_key
+from .key_reader import load_key
+from .keys import Ask, Key
 from .report import (CARRIED, CORRECT, INVALID_STEP, MISSING, UNREADABLE, WRONG_FORMULA,
                      WRONG_VALUE, Item, Report)
-from .steps import Entry, TableGrader
+from .names import Entry
+from .table_grader import Answer, TableGrader
 from .submission import Submission, load_submission
-from .table import read_table
+from .read import read_table
 
 
 def check(key: Any, submission: Any, *, student: str | None = None) -> Report:

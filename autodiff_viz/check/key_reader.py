@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import difflib
 import math
+from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import AutodiffVizError, ParseError, ProblemKeyError
 from ..graph import NOTATIONS, Graph
 from ..parser import parse
 from .figures import Figure, Tolerance
+from .files import format_of, load_data, read_text
 from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, TOP_FIELDS, Ask,
                    FormulaSettings, Key, RandomPoints)
 
@@ -370,3 +372,34 @@ def _locate(text: str, near: tuple[str, ...]) -> tuple[int | None, int | None]:
         if all(n in line for n in needles):
             return k, line.index(needles[-1]) + 1
     return None, None
+
+
+# -- loading -----------------------------------------------------------------------
+def load_key(source: Any) -> Key:
+    """A :class:`Key` from a Key, a dict, a path (``.toml``, ``.json``, ``.yaml``) or TOML/JSON text."""
+    if isinstance(source, Key):
+        return source
+    path: str | None = None
+    text: str | None = None
+    if isinstance(source, Mapping):
+        data: Any = source
+    elif isinstance(source, (str, Path)):
+        s = str(source)
+        is_path = isinstance(source, Path) or ("\n" not in s and "=" not in s
+                                               and not s.lstrip().startswith("{"))
+        if is_path:
+            path = s
+            fmt = format_of(s)
+            if fmt is None:
+                raise ProblemKeyError(f"cannot tell the format of key {s}", path=s,
+                                      hint="name the key file .toml, .json or .yaml")
+            text = read_text(s, ProblemKeyError, "key")
+            data = load_data(text, fmt, s, ProblemKeyError)
+        else:
+            text = s
+            data = load_data(s, "json" if s.lstrip().startswith("{") else "toml", None,
+                             ProblemKeyError)
+    else:
+        raise ProblemKeyError(f"cannot read a problem key from {type(source).__name__}",
+                              hint="give a path, TOML/JSON text or a dict")
+    return KeyReader(data, text, path).read()

@@ -10,6 +10,7 @@ A key is a TOML, JSON or YAML file (or a dict with the same fields)::
     kind = "gradient"
     points = 2
 
+>>> from autodiff_viz.check.key_reader import load_key
 >>> key = load_key({"expression": "sin(x1) + x1*x2", "at": {"x1": 2, "x2": 3},
 ...                 "ask": [{"kind": "gradient"}, {"kind": "reverse"}]})
 >>> [a.name for a in key.asks], key.describe()
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -31,7 +31,6 @@ from ..graph import Graph
 from ..printing import format_number
 from .expected import Expected
 from .figures import Figure, Tolerance
-from .files import format_of, load_data, read_text
 
 KINDS: dict[str, str] = {
     "value": "a node's value (default: the output)",
@@ -48,6 +47,7 @@ KIND_ALIASES = {"primal": "trace", "values": "trace", "grad": "gradient",
                 "derivative": "formula", "backward": "reverse", "tangents": "forward",
                 "adjoints": "reverse"}
 TABLE_KINDS = ("trace", "forward", "reverse")
+NUMBER_ASKS = ("value", "gradient", "jacobian", "tangent", "adjoint", "formula")
 COMMON_FIELDS = {"kind", "name", "points", "total", "at", "title"}
 KIND_FIELDS = {
     "value": {"node"}, "gradient": {"output"}, "jacobian": set(),
@@ -212,35 +212,3 @@ class Key:
         if point:
             head += " at " + ", ".join(f"{k}={format_number(float(v))}" for k, v in point.items())
         return head
-
-
-# -- loading -----------------------------------------------------------------------
-def load_key(source: Any) -> Key:
-    """A :class:`Key` from a Key, a dict, a path (``.toml``, ``.json``, ``.yaml``) or TOML/JSON text."""
-    if isinstance(source, Key):
-        return source
-    path: str | None = None
-    text: str | None = None
-    if isinstance(source, Mapping):
-        data: Any = source
-    elif isinstance(source, (str, Path)):
-        s = str(source)
-        is_path = isinstance(source, Path) or ("\n" not in s and "=" not in s
-                                               and not s.lstrip().startswith("{"))
-        if is_path:
-            path = s
-            fmt = format_of(s)
-            if fmt is None:
-                raise ProblemKeyError(f"cannot tell the format of key {s}", path=s,
-                                      hint="name the key file .toml, .json or .yaml")
-            text = read_text(s, ProblemKeyError, "key")
-            data = load_data(text, fmt, s, ProblemKeyError)
-        else:
-            text = s
-            data = load_data(s, "json" if s.lstrip().startswith("{") else "toml", None,
-                             ProblemKeyError)
-    else:
-        raise ProblemKeyError(f"cannot read a problem key from {type(source).__name__}",
-                              hint="give a path, TOML/JSON text or a dict")
-    from .key_reader import KeyReader
-    return KeyReader(data, text, path).read()

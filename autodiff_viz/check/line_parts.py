@@ -4,7 +4,7 @@
 the project's parser), the working ``sin(2)`` and the value ``0.9093`` (a
 :class:`~autodiff_viz.check.figures.Figure`, so its decimals are known).
 
->>> from autodiff_viz.check.table import read_table
+>>> from autodiff_viz.check.read import read_table
 >>> line = read_table("w3 = sin(w1) = sin(2) = 0.9093")[0]
 >>> p = parse_line(line, {"w1", "w3"}.__contains__)
 >>> p.symbolic.rw.text, [w.rw.text for w in p.working], p.value.text
@@ -26,7 +26,7 @@ from ..graph import Graph
 from .evaluate import evaluate, parse_cached
 from .figures import Figure
 from .symbols import Rewritten, rewrite
-from .table import Line, Piece
+from .read import Line, Piece
 
 _NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 

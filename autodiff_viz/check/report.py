@@ -8,12 +8,31 @@
 (1.0, 2.0, False, 'w4')
 >>> r.to_dict()["items"][1]["verdict"]
 'wrong value'
+
+Shown as plain text, Markdown (Gradescope) or a rich renderable (terminals):
+
+>>> r = Report(title="demo", problem="z = x*y at x=2, y=5", items=[
+...     Item("w3", "primal", "trace", CORRECT, 1, 1, line=3, text="w3 = w1*w2 = 10"),
+...     Item("dz/dw1", "reverse", "reverse", WRONG_VALUE, 0, 1, line=6, text="dz/dw1 = 4",
+...          message="wrong value: expected 5")])
+>>> print(report_text(r))
+demo: z = x*y at x=2, y=5
+score 1 / 2
+<BLANKLINE>
+  ✓  line 3  w3 = w1*w2 = 10    1/1
+  ✗  line 6  dz/dw1 = 4         0/1
+             wrong value: expected 5
+<BLANKLINE>
+first wrong step: line 6: dz/dw1 = 4 — wrong value: expected 5
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+import unicodedata
 from typing import Any
+
+from ..printing import format_number
 
 CORRECT = "correct"
 CARRIED = "carried"  # follows from an earlier error
@@ -127,17 +146,168 @@ class Report:
         }
 
     def to_text(self, **options: Any) -> str:
-        """The report as plain text (see :mod:`autodiff_viz.check.render`)."""
-        from .render import report_text
+        """The report as plain text (see :func:`report_text`)."""
         return report_text(self, **options)
 
     def to_markdown(self, **options: Any) -> str:
-        from .render import report_markdown
         return report_markdown(self, **options)
 
     def __str__(self) -> str:
         return self.to_text()
 
     def __rich__(self) -> Any:
-        from .render import report_rich
         return report_rich(self)
+
+
+# -- showing a report ------------------------------------------------------------------
+VERDICT_TEXT = {
+    CORRECT: "correct", CARRIED: "follows from an earlier error", WRONG_VALUE: "wrong value",
+    INVALID_STEP: "not a valid step of the expression",
+    MISSING_TERM: "misses the term of a child (sum over every node that uses it)",
+    WRONG_PARTIAL: "wrong local derivative", WRONG_FORMULA: "wrong formula",
+    MISSING: "missing", UNREADABLE: "cannot be read", ERROR: "could not be graded",
+}
+
+
+def _pts(x: float) -> str:
+    return format_number(round(x, 4))
+
+
+def _message(item: Item, reveal: bool, details: bool = False) -> str:
+    if item.verdict == CORRECT and not details:
+        return ""
+    if reveal or item.verdict in (UNREADABLE, ERROR):
+        return item.message
+    return "" if item.verdict == CORRECT else VERDICT_TEXT.get(item.verdict, item.verdict)
+
+
+def symbol_text(verdict: str) -> str:
+    return VERDICT_TEXT.get(verdict, verdict)
+
+
+def _where(item: Item) -> str:
+    """``line 4``, or ``trace line 4`` for a table in a field of a TOML/JSON submission."""
+    if item.line is None:
+        return ""
+    return f"{item.origin} line {item.line}" if item.origin else f"line {item.line}"
+
+
+def _shown(item: Item) -> str:
+    return item.text or item.name
+
+
+def _width(s: str) -> int:
+    """Columns a string takes on a terminal (combining marks such as w̄'s bar take none)."""
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in s)
+
+
+def _pad(s: str, n: int) -> str:
+    return s + " " * max(0, n - _width(s))
+
+
+def report_text(report: Report, reveal: bool = True, only_wrong: bool = False,
+                details: bool = False) -> str:
+    """Plain text: one row per item (✓ ✗ ↳ ?), its points, and what is wrong.
+
+    ``reveal=False`` hides expected values; ``details`` adds notes on correct items
+    (such as "0.909297 rounded to 1 decimal").
+    """
+    head = ": ".join(p for p in (report.title, report.problem) if p)
+    out = [head] if head else []
+    if report.student:
+        out.append(f"student: {report.student}")
+    if report.error:
+        out.append(f"could not be graded: {report.error}")
+        return "\n".join(out)
+    out.append(f"score {_pts(report.score)} / {_pts(report.max_score)}")
+    items = [i for i in report.items if not (only_wrong and i.passed)]
+    if items:
+        out.append("")
+        wwhere = max(len(_where(i)) for i in items)
+        wtext = min(60, max(_width(_shown(i)) for i in items))
+        for i in items:
+            pts = f"{_pts(i.score)}/{_pts(i.max_score)}" if i.max_score else ""
+            where = f"{_where(i):<{wwhere}}  " if wwhere else ""
+            row = f"  {symbol(i.verdict)}  {where}{_pad(_shown(i), wtext)}    {pts}"
+            out.append(row.rstrip())
+            msg = _message(i, reveal, details)
+            pad = " " * (5 + (wwhere + 2 if wwhere else 0))
+            for ln in msg.splitlines():
+                out.append(pad + ln)
+    for n in report.notes:
+        out.append(f"note: {n}")
+    first = report.first_error
+    if first is not None:
+        first_lines = _message(first, reveal).splitlines()
+        where = f"{_where(first)}: " if first.line is not None else ""
+        out.append("")
+        out.append(f"first wrong step: {where}{_shown(first)}"
+                   + (f" — {first_lines[0]}" if first_lines else ""))
+    return "\n".join(out)
+
+
+def report_markdown(report: Report, reveal: bool = True, details: bool = False) -> str:
+    """Markdown (for Gradescope's ``output_format: md`` and notebooks)."""
+    out = []
+    title = " — ".join(p for p in (report.title, report.problem) if p)
+    if title:
+        out.append(f"### {title}")
+    if report.error:
+        out.append(f"**Could not be graded:** {report.error}")
+        return "\n\n".join(out)
+    out.append(f"**Score: {_pts(report.score)} / {_pts(report.max_score)}**")
+    first = report.first_error
+    if first is not None:
+        head = _message(first, reveal).splitlines()
+        out.append(f"First wrong step: {_where(first) + ' ' if first.line else ''}"
+                   f"`{_shown(first)}`" + (f" — {head[0]}" if head else ""))
+    rows = []
+    for i in report.items:
+        pts = f" ({_pts(i.score)}/{_pts(i.max_score)})" if i.max_score else ""
+        where = f"{_where(i)}: " if i.line is not None else ""
+        rows.append(f"- {symbol(i.verdict)} {where}`{_shown(i)}`{pts}")
+        msg = _message(i, reveal, details)
+        if "\n" in msg:
+            rows.append("  ```\n" + "\n".join("  " + ln for ln in msg.splitlines()) + "\n  ```")
+        elif msg:
+            rows.append(f"  {msg}")
+    if rows:
+        out.append("\n".join(rows))
+    for n in report.notes:
+        out.append(f"*Note:* {n}")
+    return "\n\n".join(out)
+
+
+def report_rich(report: Report, reveal: bool = True, details: bool = False) -> Any:
+    """A rich renderable: a table of items with coloured verdicts."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    colours = {CORRECT: "green", CARRIED: "yellow", MISSING: "magenta"}
+    head = Text(": ".join(p for p in (report.title, report.problem) if p), style="bold")
+    parts: list[Any] = [head]
+    if report.student:
+        parts.append(Text(f"student: {report.student}"))
+    if report.error:
+        parts.append(Text(f"could not be graded: {report.error}", style="red"))
+        return Group(*parts)
+    parts.append(Text(f"score {_pts(report.score)} / {_pts(report.max_score)}",
+                      style="bold green" if report.all_correct else "bold"))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("")
+    table.add_column("line", justify="right")
+    table.add_column("step")
+    table.add_column("points", justify="right")
+    table.add_column("verdict")
+    for i in report.items:
+        colour = colours.get(i.verdict, "red")
+        pts = f"{_pts(i.score)}/{_pts(i.max_score)}" if i.max_score else ""
+        table.add_row(Text(symbol(i.verdict), style=colour),
+                      str(i.line) if i.line is not None else "", Text(_shown(i)), pts,
+                      Text(_message(i, reveal, details) or symbol_text(i.verdict),
+                           style=colour))
+    parts.append(table)
+    for n in report.notes:
+        parts.append(Text(f"note: {n}", style="dim"))
+    return Group(*parts)

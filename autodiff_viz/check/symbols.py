@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .table import Piece
+from .read import Piece
 
 BAR_MARKS = ("\u0304", "\u0305")
 DOT_MARK = "\u0307"

@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check.keys import load_key
+    from ..check.key_reader import load_key
     from ..errors import InputError
 
     key = load_key(args.key)
@@ -111,7 +111,7 @@ def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
     elif fmt == "rich":
         from rich.console import Console
 
-        from ..check.render import report_rich
+        from ..check.report import report_rich
         Console().print(report_rich(report, reveal=reveal, details=args.details))
     else:
         print(report.to_text(reveal=reveal, only_wrong=args.only_wrong, details=args.details))
@@ -121,7 +121,7 @@ def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
 def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
     from ..check.batch import (grade_folder, gradescope_folder, report_from_dict, summary_csv,
                                summary_json, write_gradescope_folder, write_json)
-    from ..check.render import report_markdown
+    from ..check.report import report_markdown
     from ..errors import InputError
 
     if args.gradescope:  # refuse a results.json before grading: Gradescope's is per student

@@ -1,20 +1,30 @@
-"""Answers a trace table gives to the key's number questions (value, gradient, formula...).
+"""The table grader: every line of a trace table through the pipeline, and its answers.
 
->>> Answer(2.58, {"": 7}).lines
-{'': 7}
+Read (:mod:`.read`) → match lines to graph nodes (:mod:`.names`, :mod:`.mapping`)
+→ judge each line (:mod:`.judge_primal`, :mod:`.judge_chain`); :mod:`.grade`
+turns the verdicts into a report.
+
+>>> from autodiff_viz.check.key_reader import load_key
+>>> key = load_key({"expression": "sin(x1) + x1*x2", "at": {"x1": 2, "x2": 3},
+...                 "ask": [{"kind": "trace"}]})
+>>> g = TableGrader(key, key.point(), "a = x1\\nb = x2\\nc = a*b = 6\\nd = sin(a) = 0.95\\n"
+...                 "e = d + c = 6.95")
+>>> [(e.lhs, e.verdict) for e in g.entries]
+[('a', 'correct'), ('b', 'correct'), ('c', 'correct'), ('d', 'wrong value'), ('e', 'carried')]
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .judging import ValueJudging
-
-if TYPE_CHECKING:
-    from .steps import Entry
-
-
-NUMBER_ASKS = ("value", "gradient", "jacobian", "tangent", "adjoint", "formula")
+from ..graph import Graph
+from .expected import Expected
+from .figures import Figure, Tolerance
+from .judge_chain import ChainJudging
+from .judge_primal import PrimalJudging
+from .keys import NUMBER_ASKS, Key
+from .names import Entry
+from .read import Line, read_table
 
 
 @dataclass
@@ -25,8 +35,45 @@ class Answer:
     lines: dict[str, int] = field(default_factory=dict)  # entry -> line of the table
 
 
-class TableAnswers(ValueJudging):
-    """Methods of :class:`~autodiff_viz.check.steps.TableGrader` (see the module doc)."""
+class TableGrader(PrimalJudging, ChainJudging):
+    """Grade every line of ``text`` against ``key`` at ``point``; see :attr:`entries`."""
+
+    def __init__(self, key: Key, point: dict[str, Figure], text: str | list[Line],
+                 origin: str = "") -> None:
+        self.key = key
+        self.graph: Graph = key.graph
+        self.point = point
+        self.tol: Tolerance = key.tolerance
+        self.ex: Expected = key.expected(point)
+        self.lines = read_table(text, origin) if isinstance(text, str) else text
+        self.notes: list[str] = []
+        self.map: dict[str, int] = {}  # student primal name -> node
+        self.how: dict[str, str] = {}  # how the name was matched
+        self.node_name: dict[int, str] = {}  # node -> the student's (first) name for it
+        self.sv: dict[tuple, float] = {}  # student values: ("p", node), ("a", k, node), ("t", seed, node)
+        self.st: dict[tuple, tuple[str, int, str]] = {}  # same keys -> (status, line, name)
+        g = self.graph
+        self.inputs = {g.nodes[i].name or "": i for i in g.inputs}
+        self.labels = {}
+        for names in (g.labels(key.notation), g.display_names(key.notation)):
+            for i, label in enumerate(names):
+                if g.nodes[i].kind != "const":
+                    self.labels.setdefault(label, i)
+        self._prescan()
+        self.entries: list[Entry] = [self._classify(line) for line in self._context_lines()]
+        for index, e in enumerate(self.entries):
+            e.index = index
+        self._grade_headings()
+        self._map_primal()
+        for e in self.entries:  # derivative lines need the names the primal lines define
+            if e.section == "pending":
+                self._classify_symbol(e, e.sym, e.ctx)  # type: ignore[arg-type]
+        self._grade_primal()
+        self._grade_forward()
+        self._grade_reverse()
+        self._grade_partials()
+
+    # -- classification ---------------------------------------------------------------
 
     # -- answers for the number asks --------------------------------------------------
     def answers(self) -> dict[str, "Answer"]:

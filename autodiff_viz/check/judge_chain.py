@@ -1,9 +1,9 @@
-"""Forward and reverse lines: the chain rule, term by term.
+"""Judge stage: forward and reverse lines, the chain rule term by term.
 
-Part of :class:`~autodiff_viz.check.steps.TableGrader`. A reverse line for
-node j must sum adjoint(c)·∂c/∂j over every child c; a forward line sums
-∂i/∂p·tangent(p) over every parent p. Reports a missing child's (parent's)
-term, a wrong local derivative, or a step that is not in the graph.
+A reverse line for node j must sum adjoint(c)·∂c/∂j over every child c; a
+forward line sums ∂i/∂p·tangent(p) over every parent p. Reports a missing
+child's (parent's) term, a wrong local derivative, or a step that is not in
+the graph; local partial lines (``dw4/dw1 = cos(w1)``) are checked too.
 
 >>> _join(["w10", "w3", "w4"])
 'w3, w4 and w10'
@@ -11,25 +11,59 @@ term, a wrong local derivative, or a step that is not in the graph.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from .chain import leaves, linear_in, split_terms
+from ..graph import Graph
 from .evaluate import evaluate
 from .expected import Expected
 from .figures import describe
+from .judge_values import ValueJudging, leaves, source_text
 from .line_parts import Formula
-from .local_formulas import LocalFormulaCheck
+from .names import Entry
 from .report import (CARRIED, CORRECT, INVALID_STEP, MISSING_TERM, UNREADABLE, WRONG_PARTIAL,
                      WRONG_VALUE)
 from .symbols import Sym, written_name
-from .working import WorkingCheck, source_text
-
-if TYPE_CHECKING:
-    from .steps import Entry
 
 
-class ChainLines(WorkingCheck, LocalFormulaCheck):
-    """Methods of :class:`~autodiff_viz.check.steps.TableGrader` (see the module doc)."""
+def split_terms(g: Graph, root: int, sign: int = 1) -> list[tuple[int, int]]:
+    """The terms of a sum (``+``, ``-`` and unary minus), each with its sign."""
+    out: list[tuple[int, int]] = []
+    stack = [(root, sign)]
+    while stack:
+        node, s = stack.pop()
+        n = g.nodes[node]
+        name = n.op.name if n.kind == "op" else None  # type: ignore[union-attr]
+        if name == "add":
+            stack.append((n.parents[1], s))
+            stack.append((n.parents[0], s))
+        elif name == "sub":
+            stack.append((n.parents[1], -s))
+            stack.append((n.parents[0], s))
+        elif name == "neg":
+            stack.append((n.parents[0], -s))
+        else:
+            out.append((node, s))
+    return out
+
+
+def linear_in(g: Graph, node: int, carrier: int) -> bool:
+    """True when ``node`` is ``carrier`` times a factor free of it (×, ÷ by, unary −)."""
+    while node != carrier:
+        n = g.nodes[node]
+        if n.kind != "op":
+            return False
+        inside = [k for k, p in enumerate(n.parents) if carrier in leaves(g, p)]
+        if len(inside) != 1 or (len(n.parents) == 2 and n.parents[0] == n.parents[1]):
+            return False
+        name = n.op.name  # type: ignore[union-attr]
+        if name == "mul" or name == "neg" or (name == "div" and inside[0] == 0):
+            node = n.parents[inside[0]]
+        else:
+            return False
+    return True
+
+
+class ChainJudging(ValueJudging):
+    """Verdicts on forward, reverse and local-partial lines (see the module doc)."""
 
     def _leaf_env(self, e: Entry, F: Formula, mode: str) -> tuple[dict, dict, dict, dict, dict]:
         """Values of each input of the student's formula: true, own, unit-true, unit-own; and kinds."""
