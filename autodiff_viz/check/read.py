@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .layouts import Piece, normalize
+
 _HEADING = re.compile(r"^\s*(?:primal|forward|reverse|backward|tangent|adjoint|evaluation|"
                       r"derivative|gradient)s?\b", re.IGNORECASE)
 _SKIP_SECTION = re.compile(r"^(?:graph|summary|gradient|jacobian|directional derivatives|flags|"
@@ -31,25 +33,6 @@ _PROBLEM = re.compile(rf"\s+at\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)\s*\.?\s*
 _SEED = re.compile(rf"\bseed\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)|\b(?:wrt|with respect to)"
                    rf"\s+(?P<wrt>[^\W\d]\w*)", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?P<out>[^\W\d]\w*)\b")
-
-
-@dataclass
-class Piece:
-    """Text from a line, with the original (0-based) column of each character."""
-
-    text: str
-    cols: list[int]
-
-    def col(self, i: int) -> int:
-        """Original column of character ``i`` (past the end: just after the last one)."""
-        if not self.cols:
-            return 0
-        return self.cols[i] if i < len(self.cols) else self.cols[-1] + 1
-
-    def strip(self) -> "Piece":
-        a = len(self.text) - len(self.text.lstrip())
-        b = len(self.text.rstrip())
-        return Piece(self.text[a:b], self.cols[a:b])
 
 
 @dataclass
@@ -70,8 +53,11 @@ class Line:
     section: str | None = None  # headings: primal / forward / reverse
 
 
-def _work(line: str) -> Piece:
-    """The line with Markdown decoration blanked out, same columns."""
+def _work(written: str) -> Piece:
+    """The line in plain notation (:mod:`.layouts`: LaTeX, ``sin v0``, ``+=``, ...) with
+    Markdown decoration blanked out; columns point into the line as written."""
+    plain = normalize(written)
+    line = plain.text
     chars = list(line)
     m = _BULLET.match(line)
     if m:
@@ -86,7 +72,7 @@ def _work(line: str) -> Piece:
     hash_at = _comment_start(s)
     if hash_at is not None:
         s = s[:hash_at] + " " * (len(s) - hash_at)
-    return Piece(s, list(range(len(s))))
+    return Piece(s, plain.cols)
 
 
 def _comment_start(s: str) -> int | None:
@@ -110,16 +96,15 @@ def _cells(line: str) -> Piece:
     if start is not None and start < len(line) and line[start:].strip():
         cells.append((start, len(line)))
     for a, b in cells:
-        cell = line[a:b]
-        if not cell.strip():
+        cell = _work(line[a:b])  # each cell on its own: a bar is a column, never |x|
+        if not cell.text.strip():
             continue
         if text:
             text.extend(" = ")
             cols.extend([a - 1] * 3)
-        text.extend(cell)
-        cols.extend(range(a, b))
-    work = _work("".join(text))
-    return Piece(work.text, cols)
+        text.extend(cell.text)
+        cols.extend(a + c for c in cell.cols)
+    return Piece("".join(text), cols)
 
 
 def split_parts(piece: Piece) -> list[Piece]:
