@@ -160,12 +160,33 @@ class Tolerance:
             text = got.text or ""
             if d is not None and sig is not None and "." not in text and "e" not in text.lower():
                 d = max(d, self.whole_number_digits - (sig + d))  # 3 is 3.000
-            if d is not None and sig is not None and sig >= self.min_digits and (
-                    self.min_decimals is None or d >= self.min_decimals):
+            if d is not None and sig is not None:
                 half = 0.5 * 10.0 ** (-d)
                 if abs(float(got) - true) <= half * (1 + 1e-9) + 1e-12 * abs(true):
-                    return Judgement(True, "rounded")
+                    if sig >= self.min_digits and (self.min_decimals is None
+                                                   or d >= self.min_decimals):
+                        return Judgement(True, "rounded")
+                    return Judgement(False, "coarse")  # right, but rounded too far
         return Judgement(False, "wrong")
+
+    def rule(self) -> str:
+        """The digits rule in words: ``give at least 3 significant digits``."""
+        parts = []
+        if self.min_digits > 1:
+            parts.append(f"at least {self.min_digits} significant digits")
+        if self.min_decimals is not None:
+            parts.append(f"at least {self.min_decimals} decimal"
+                         f"{'s' if self.min_decimals != 1 else ''}")
+        return "give " + " and ".join(parts or ["more digits"])
+
+    def wrong_message(self, got: float, true: float) -> str:
+        """What to tell a student whose figure ``got`` is not accepted for ``true``."""
+        if self.judge(got, true).how == "coarse":
+            return (f"rounded too far: {self.rule()} ({getattr(got, 'text', None) or got} "
+                    f"is {describe(true)} rounded to fewer digits)")
+        shown = self.expected_text(true, got)
+        return f"wrong value: expected {shown}" + (
+            f" ({describe(true)})" if shown != describe(true) else "")
 
     def expected_text(self, true: float, got: float | None = None) -> str:
         """The true value as the student should have written it (rounded like ``got``)."""

@@ -276,11 +276,8 @@ class Grading:
             if j.how == "rounded":
                 item.message = f"({describe(true)} rounded to {fig.decimals} decimals)"
         else:
-            tol = self.key.tolerance
             item.verdict = WRONG_VALUE
-            shown = tol.expected_text(true, fig)
-            item.message = f"wrong value: expected {shown}" + (
-                f" ({describe(true)})" if shown != describe(true) else "")
+            item.message = self.key.tolerance.wrong_message(fig, true)
         self.items.append(item)
 
     def _formula_ask(self, ask: Ask, given: Any, from_table: Answer | None) -> None:

@@ -52,6 +52,8 @@ class ValueJudging(PrimalMapping):
 
     def _record(self, key: tuple, e: Entry) -> None:
         if key in self.sv or e.pl is None or e.pl.value is None:
+            if key not in self.st and e.value_status == "seed":
+                self.st[key] = ("seed", e.line.lineno, e.lhs)
             return
         self.sv[key] = float(e.pl.value)
         # what later lines care about is whether the number is right, not the working
@@ -85,6 +87,14 @@ class ValueJudging(PrimalMapping):
                                f"{'s' if v.decimals != 1 else ''}")  # type: ignore[union-attr]
             return
         errs = self._earlier_errors(deps)
+        seeds = [k for k in deps if self.st.get(k, ("ok",))[0] == "seed"]
+        if seeds and own is not None and math.isfinite(own) and self.tol.judge(v, own).ok:
+            st = self.st[seeds[0]]
+            e.verdict, e.value_status = WRONG_VALUE, "seed"  # another derivative: no credit
+            e.message = (f"follows from the wrong seed ({st[2]}, line {st[1]}): this is the "
+                         f"derivative along another direction (expected "
+                         f"{self.tol.expected_text(true, v)})")
+            return
         if own is not None and math.isfinite(own) and self.tol.judge(v, own).ok:
             if errs:
                 e.verdict, e.value_status = CARRIED, "carried"
@@ -97,9 +107,7 @@ class ValueJudging(PrimalMapping):
                 e.notes.append(f"computed from your rounded earlier values ({describe(own)})")
                 return
         e.verdict, e.value_status = WRONG_VALUE, "wrong"
-        e.message = (f"wrong value: expected {self.tol.expected_text(true, v)}"
-                     + (f" ({describe(true)})" if self.tol.expected_text(true, v) != describe(true)
-                        else ""))
+        e.message = self.tol.wrong_message(v, true)
         if errs:
             e.message += "; it does not follow from your earlier values either"
 
@@ -233,88 +241,6 @@ class ValueJudging(PrimalMapping):
                     break
             self.key._cache[ck] = out
         return self.key._cache[ck]
-
-    def _formula_elsewhere(self, F: Formula, kinds: dict, terms: list[tuple[int, int]],
-                           pc: int, pj: int, carrier_kind: str) -> str:
-        """A local derivative written as a formula must be right at other points too.
-
-        When the formula uses only the node's arguments, they are varied independently
-        (the operation's own partial at random arguments); otherwise the whole graph is
-        re-evaluated near the problem's point.
-        """
-        ck = ("formula-elsewhere", F.rw.text, tuple(sorted((n, tuple(k)) for n, k in kinds.items())),
-              tuple(terms), pc, pj, carrier_kind,
-              tuple(sorted((k, float(v)) for k, v in self.point.items())),
-              tuple(self.sname(q) for q in self.graph.nodes[pc].parents))
-        cache = self.key._cache
-        if ck not in cache:  # many students write the same line: remember the verdict
-            cache[ck] = self._formula_elsewhere_uncached(F, kinds, terms, pc, pj, carrier_kind)
-        return cache[ck]
-
-    def _formula_elsewhere_uncached(self, F: Formula, kinds: dict, terms: list[tuple[int, int]],
-                                    pc: int, pj: int, carrier_kind: str) -> str:
-        in_terms = {F.graph.nodes[i].name for t, _ in terms for i in leaves(F.graph, t)}
-        used = {kinds[n][1] for n in in_terms if kinds[n][0] == "val"}
-        parents = set(self.graph.nodes[pc].parents)
-        if used <= parents:
-            return self._formula_at_random_arguments(F, kinds, terms, pc, pj, carrier_kind)
-        exs = self._perturbed()
-        envs = []
-        for ex in exs:
-            env = {}
-            for n in F.names:
-                k = kinds[n]
-                env[n] = 1.0 if k[0] == carrier_kind else (ex.value(k[1]) if k[0] == "val" else 0.0)
-            envs.append(env)
-        rows = evaluate(F.graph, envs)
-        for ex, env, row in zip(exs, envs, rows):
-            if row is None:
-                continue
-            got = sum(sign * row[t] for t, sign in terms)
-            want = sum(ex.partials(pc, pj))
-            if not self.tol.close(got, want) and abs(got - want) > 1e-9 * max(1.0, abs(want)):
-                where = ", ".join(f"{self.sname(q)} = {describe(ex.value(q))}"
-                                  for q in sorted(used))
-                text = " + ".join(source_text(F, t) for t, _ in terms)
-                return (f"wrong local derivative ∂{self.sname(pc)}/∂{self.sname(pj)}: it is "
-                        f"{self.partial_text(pc, pj)}, but your factor in {text!r} is another "
-                        f"formula (equal here by chance; at {where} it gives {describe(got)} "
-                        f"instead of {describe(want)})")
-        return ""
-
-    def _formula_at_random_arguments(self, F: Formula, kinds: dict, terms: list[tuple[int, int]],
-                                     pc: int, pj: int, carrier_kind: str) -> str:
-        import numpy as np
-
-        from .evaluate import evaluate_partials
-
-        rng = np.random.default_rng(pc * 7919 + pj)
-        n = self.graph.nodes[pc]
-        args = [q for q in dict.fromkeys(n.parents) if self.graph.nodes[q].kind != "const"]
-        samples = [{q: (self.ex.value(q) + float(rng.uniform(-0.7, 0.7))
-                        * max(1.0, abs(self.ex.value(q)))) if k < 3 else float(rng.uniform(-2, 2))
-                    for q in args} for k in range(6)]  # near the point, then anywhere in [-2, 2]
-        g, root = self.ex.local_graph(pc)
-        local = evaluate_partials(g, root, [
-            {f"__p{pos}": vals[q] for pos, q in enumerate(n.parents) if q in vals
-             and f"__p{pos}" in g.input_names} for vals in samples])
-        envs = [{m: (1.0 if kinds[m][0] == carrier_kind else
-                     vals.get(kinds[m][1], 0.0) if kinds[m][0] == "val" else 0.0)
-                 for m in F.names} for vals in samples]
-        rows = evaluate(F.graph, envs)
-        for vals, r, row in zip(samples, local, rows):
-            if r is None or row is None:
-                continue
-            want = sum((d or 0.0) for q, d in zip(n.parents, r[1]) if q == pj)
-            got = sum(sign * row[t] for t, sign in terms)
-            if not self.tol.close(got, want) and abs(got - want) > 1e-9 * max(1.0, abs(want)):
-                where = ", ".join(f"{self.sname(q)} = {describe(v)}" for q, v in vals.items())
-                text = " + ".join(source_text(F, t) for t, _ in terms)
-                return (f"wrong local derivative ∂{self.sname(pc)}/∂{self.sname(pj)}: it is "
-                        f"{self.partial_text(pc, pj)}, but your factor in {text!r} is another "
-                        f"formula (equal here by chance; with {where} it gives {describe(got)} "
-                        f"instead of {describe(want)})")
-        return ""
 
 
 def _fits(F: Graph, f: int, W: Graph, w: int) -> bool:

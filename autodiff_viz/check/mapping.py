@@ -22,6 +22,7 @@ from .match import match_formula
 from .names import Entry, NameLookup
 from .report import UNREADABLE
 from .symbols import written_name
+from .units import Units
 
 
 class PrimalMapping(NameLookup):
@@ -75,6 +76,13 @@ class PrimalMapping(NameLookup):
             if e.invalid and e.target in self.map and e.node is None:
                 e.node = self.map[e.target]  # type: ignore[index]
                 e.invalid += (f"; the expression has {e.target} = {self.step_text(e.node)} here")
+
+    def _build_units(self) -> None:
+        """The student's graph: each multi-step line a unit of the nodes it goes through."""
+        named = set(self.node_name)
+        absorbed = {root: set(inner) - named for root, inner in self.covered.items()
+                    if root in named}
+        self.units = Units(self.graph, self.ex, absorbed)
 
     def _bind(self, name: str, node: int, how: str) -> None:
         self.map[name] = node
@@ -141,6 +149,9 @@ class PrimalMapping(NameLookup):
         if node in claimed:
             e.notes.append(f"computes the same node as {self.node_name[node]}")
         sols = [m.binding for m in found if m.node == node]
+        if node not in claimed:  # the inner nodes this line goes through without naming them
+            self.covered[node] = frozenset.intersection(*(m.covered for m in found
+                                                          if m.node == node))
         for name in sols[0]:
             targets = {b.get(name) for b in sols}
             if len(targets) == 1 and written_name(name) not in self.map:

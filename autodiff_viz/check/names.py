@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import Graph
-from ..ops import PREC_ATOM
-from ..printing import number
 from .expected import Expected
 from .figures import Figure, Tolerance
 from .keys import NUMBER_ASKS, Key
@@ -29,6 +27,7 @@ from .line_parts import ParsedLine, located, parse_line
 from .read import Line
 from .report import CORRECT, UNREADABLE
 from .symbols import Sym, safe_name, split_marks, written_name
+from .units import Units
 
 _NAME = re.compile(r"^[^\W\d]\w*$")
 
@@ -88,6 +87,8 @@ class NameLookup:
     known_names: set[str]
     known_safe: set[str]
     dashed: set[str]
+    covered: dict[int, frozenset[int]]  # a primal line's node -> inner nodes it goes through
+    units: Units  # the student's graph (see .units)
 
 
     section: str | None = None
@@ -137,49 +138,45 @@ class NameLookup:
         return self.labels.get(name)
 
     def sname(self, node: int) -> str:
-        """The student's name for a node (the key's name when they have none)."""
+        """The student's name for a node; for a node they never named, what it computes
+        in their names (never one of the key's labels, which they did not write)."""
         if node in self.node_name:
             return self.node_name[node]
         n = self.graph.nodes[node]
         if n.kind == "input":
             return n.name or ""
-        ours = self.ex.names[node]
-        if ours not in self.map and ours not in self.table_names:
-            return ours
-        expr = self.graph.expressions("text")[node] or ours  # the student uses our name
-        return expr if re.fullmatch(r"\w+\(.*\)|[\w.]+", expr) else f"({expr})"
+        if n.kind == "const":
+            return n.text or ""
+        cache = self.__dict__.setdefault("_sname_cache", {})
+        if node not in cache:
+            cache[node] = "…"  # a guard while the definition below is written
+            expr = self.step_text(node)
+            if len(expr) > 60:
+                expr = expr[:57] + "…"
+            cache[node] = expr if re.fullmatch(r"\w+\(.*\)|[\w.]+", expr) else f"({expr})"
+        return cache[node]
 
     def step_text(self, node: int) -> str:
-        """Node's definition in the student's names: ``w1*w2``."""
-        g = self.graph
-        n = g.nodes[node]
-        if n.kind != "op":
-            return g.nodes[node].name or ""
-        args = []
-        for q in n.parents:
-            if g.nodes[q].kind == "const":
-                args.append(number(float(g.nodes[q].value)))  # type: ignore[arg-type]
-            else:
-                args.append((self.sname(q), PREC_ATOM))
-        return g.formula(node, args=args)
+        """The step's definition in the student's names: ``w1*w2`` (a unit's whole line)."""
+        if self.graph.nodes[node].kind != "op":
+            return self.graph.nodes[node].name or ""
+        return self.units.formula(node, self.sname)
 
     def partial_text(self, child: int, parent: int) -> str:
         """∂child/∂parent as a formula in the student's names."""
-        g = self.graph
-        n = g.nodes[child]
-        args: list[str] = []
-        consts: list[float | None] = []
-        for q in n.parents:
-            if g.nodes[q].kind == "const":
-                t, p = number(float(g.nodes[q].value))  # type: ignore[arg-type]
-                args.append(t if p == PREC_ATOM else f"({t})")
-                consts.append(float(g.nodes[q].value))  # type: ignore[arg-type]
-            else:
-                args.append(self.sname(q))
-                consts.append(None)
-        forms = [n.op.partial_formula(pos, args, consts)  # type: ignore[union-attr]
-                 for pos, q in enumerate(n.parents) if q == parent]
-        return " + ".join(forms) if forms else "0"
+        return self.units.partial_formula(child, parent, self.sname)
+
+    def out_name(self, k: int) -> str:
+        """The student's name for the output of reverse pass ``k`` (``f`` where they wrote
+        ``f = ...``), else the key's."""
+        node = self.ex.output_node(k)
+        written = [e.sym.a for e in self.entries if e.section == "reverse" and e.k == k
+                   and e.sym is not None and e.sym.kind == "deriv" and e.sym.a]
+        if written:  # the numerator of their own dz/dw3
+            return written_name(max(set(written), key=written.count))
+        alias = next((name for name, how in self.how.items()
+                      if how == "alias" and self.map.get(name) == node), None)
+        return alias or self.node_name.get(node) or self.ex.trace.reverse[k].output
 
     def is_output(self, name: str, k: int | None = None) -> bool:
         name = written_name(name)
@@ -338,6 +335,17 @@ class NameLookup:
             else:
                 e.pair = (ca, cb)
 
+
+    def _guard(self, e: Entry, judge: Any, *args: Any) -> Any:
+        """``judge(e, *args)``; a checker bug becomes this line's verdict, never a crash,
+        and the rest of the table is still graded."""
+        try:
+            return judge(e, *args)
+        except Exception as err:  # noqa: BLE001 - one line must not stop the grading
+            e.verdict = UNREADABLE
+            e.message = (f"the checker could not judge this line (internal error: "
+                         f"{type(err).__name__}: {err}); please report it with the table")
+            return None
 
     def _seed_for(self, var: str) -> tuple[tuple[str, float], ...]:
         return tuple((n, 1.0 if n == var else 0.0) for n in self.graph.input_names)

@@ -25,6 +25,7 @@ from .judge_primal import PrimalJudging
 from .keys import NUMBER_ASKS, Key
 from .names import Entry
 from .read import Line, read_table
+from .units import Units
 
 
 @dataclass
@@ -59,12 +60,15 @@ class TableGrader(PrimalJudging, ChainJudging):
             for i, label in enumerate(names):
                 if g.nodes[i].kind != "const":
                     self.labels.setdefault(label, i)
+        self.covered: dict[int, frozenset[int]] = {}  # a line's node -> inner nodes it covers
+        self.units = Units(self.graph, self.ex, {})  # one-node units until lines are matched
         self._prescan()
         self.entries: list[Entry] = [self._classify(line) for line in self._context_lines()]
         for index, e in enumerate(self.entries):
             e.index = index
         self._grade_headings()
         self._map_primal()
+        self._build_units()
         for e in self.entries:  # derivative lines need the names the primal lines define
             if e.section == "pending":
                 self._classify_symbol(e, e.sym, e.ctx)  # type: ignore[arg-type]
