@@ -28,9 +28,12 @@ Row = list[float]
 
 
 @lru_cache(maxsize=8192)
-def parse_cached(text: str) -> Graph:
-    """``parse(text)``, remembered: many students write the same lines."""
-    return parse(text)
+def parse_cached(text: str, variables: frozenset[str] = frozenset()) -> Graph:
+    """``parse(text, variables=...)``, remembered: many students write the same lines.
+
+    ``variables``: constant names (e, pi) that the table binds, so they are variables.
+    """
+    return parse(text, variables=variables)
 
 
 def _rows(values: list, n: int) -> list[Row]:
@@ -50,7 +53,7 @@ def evaluate(graph: Graph, envs: Sequence[Mapping[str, float]]) -> list[Row | No
     """
     key = None
     if graph.source is not None:
-        key = (graph.source, tuple(tuple(sorted((k, float(v)) for k, v in e.items()))
+        key = (graph.source, tuple(graph.input_names), tuple(tuple(sorted((k, float(v)) for k, v in e.items()))
                                    for e in envs))
         hit = _MEMO.get(key)
         if hit is not None:

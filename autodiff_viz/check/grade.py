@@ -99,6 +99,7 @@ class Grading:
         credit = key.carried_credit
         claimed: set[tuple[str, int]] = set()
         by_ask: dict[str, list[Entry]] = {}
+        items: dict[int, tuple[Entry, Item, Ask | None]] = {}
         for e in tg.entries:
             if e.section in ("heading", "text", "answer", "formula"):
                 continue
@@ -107,20 +108,26 @@ class Grading:
                                   f"{e.line.text.strip()!r}")
                 continue
             ask = self._ask_for(e)
-            item = self._entry_item(e, ask)
-            if ask is not None and e.node is not None and e.node in self._required(ask):
-                slot = (ask.name, e.node)
-                if slot not in claimed:
-                    claimed.add(slot)
-                    pts = self._points(ask)
-                    item.max_score = pts
-                    item.score = pts if e.verdict == CORRECT else (
-                        pts * credit if e.verdict == CARRIED else 0.0)
-                elif e.verdict != CORRECT:
-                    item.message = (item.message + " " if item.message else "") + \
-                        "(this step was already given above: no points)"
+            items[id(e)] = (e, self._entry_item(e, ask), ask)
             by_ask.setdefault(ask.name if ask else "", []).append(e)
-            self.items.append(item)
+        # the points of a step go to the line that completes it: a sum over several lines
+        # ends on its last line; a restatement (x̄1 = v̄-1) only counts when nothing else does
+        for e, item, ask in sorted(items.values(), key=lambda t: (t[0].role != "", t[0].index)):
+            weight = self._weights(ask).get(e.node) if ask is not None and e.node is not None \
+                else None
+            if weight is None or e.role == "partial":
+                continue
+            slot = (ask.name, e.node)  # type: ignore[union-attr]
+            if slot not in claimed:
+                claimed.add(slot)
+                pts = self._points(ask) * weight  # type: ignore[arg-type]
+                item.max_score = pts
+                item.score = pts if e.verdict == CORRECT else (
+                    pts * credit if e.verdict == CARRIED else 0.0)
+            elif e.verdict != CORRECT:
+                item.message = (item.message + " " if item.message else "") + \
+                    "(this step was already given above: no points)"
+        self.items.extend(item for _e, item, _a in items.values())
         for ask in key.asks:
             if ask.kind not in ("trace", "forward", "reverse"):
                 continue
@@ -134,9 +141,9 @@ class Grading:
                         + ", ".join(f"{n}={v:g}" for n, v in seed if v) + "; the problem asks "
                         "for " + ", ".join(f"{n}={v:g}" for n, v in ask.seed or () if v))
                 continue
-            for node in self._required(ask):
+            for node, weight in self._weights(ask).items():
                 if (ask.name, node) not in claimed:
-                    self.items.append(self._missing_item(ask, node))
+                    self.items.append(self._missing_item(ask, node, weight))
 
     def _whole_table_missing(self, ask: Ask) -> None:
         n = len(self._required(ask))
@@ -160,6 +167,23 @@ class Grading:
     def _required(self, ask: Ask) -> list[int]:
         return required_nodes(self.key, self.ex, ask)
 
+    def _weights(self, ask: Ask) -> dict[int, int]:
+        """The steps a table ask needs a line for, each with how many of the key's nodes it
+        stands for: a student's multi-step line (a unit) carries the points of the inner
+        nodes it computes, so the maximum score does not depend on how lines are grouped."""
+        units = self.table.units if self.table is not None else None
+        required = self._required(ask)
+        wanted = set(required)
+        out: dict[int, int] = {}
+        for node in required:
+            owner = units.owner.get(node) if units is not None else None
+            if owner is not None and owner not in wanted:  # inside the output's own step:
+                owner = next((q for q in reversed(units.parents(owner))  # the next line's
+                              if q in wanted), None)  # type: ignore[union-attr]
+            target = node if owner is None else owner
+            out[target] = out.get(target, 0) + 1
+        return out
+
     def _points(self, ask: Ask) -> float:
         if ask.total is not None:
             n = len(self._required(ask))
@@ -179,7 +203,7 @@ class Grading:
                     line=e.line.lineno, text=e.line.text.strip(), node=node,
                     origin=e.line.origin)
 
-    def _missing_item(self, ask: Ask, node: int) -> Item:
+    def _missing_item(self, ask: Ask, node: int, weight: int = 1) -> Item:
         tg = self.table
         ex = self.ex
         name = tg.sname(node) if tg else ex.names[node]
@@ -197,7 +221,8 @@ class Grading:
             expected = ex.adjoint(k, node)  # type: ignore[arg-type]
             what = f"the adjoint of {name} = {describe(expected)}"
         return Item(name=name, section={"trace": "primal"}.get(ask.kind, ask.kind), ask=ask.name,
-                    verdict=MISSING, score=0.0, max_score=self._points(ask), expected=expected,
+                    verdict=MISSING, score=0.0, max_score=self._points(ask) * weight,
+                    expected=expected,
                     message=f"missing step: {what}", node=ex.names[node])
 
     # -- numbers and formulas ---------------------------------------------------------
@@ -278,7 +303,19 @@ class Grading:
         else:
             item.verdict = WRONG_VALUE
             item.message = self.key.tolerance.wrong_message(fig, true)
+            carried = self._carried_line(line, fig)
+            if carried is not None:  # read off a line that follows from an earlier error
+                item.verdict, item.message = CARRIED, carried.message
+                item.score = pts * self.key.carried_credit
         self.items.append(item)
+
+    def _carried_line(self, line: int | None, fig: Any) -> Entry | None:
+        """The table's line ``line`` when it follows from an earlier error with this value."""
+        if line is None or self.table is None:
+            return None
+        return next((e for e in self.table.entries if e.line.lineno == line
+                     and e.verdict == CARRIED and e.pl is not None and e.pl.value is not None
+                     and float(e.pl.value) == float(fig)), None)
 
     def _formula_ask(self, ask: Ask, given: Any, from_table: Answer | None) -> None:
         out = ask.output or self.key.graph.output_names[0]

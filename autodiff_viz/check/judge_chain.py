@@ -107,8 +107,7 @@ class ChainJudging(ValueJudging):
                 return ("adj", b)
             return ("par", a, b)
         seed_vars = [n for n, v in (e.seed or ()) if v != 0]
-        if len(seed_vars) == 1 and (written_name(sym.b) == seed_vars[0]
-                                    or b == self.inputs[seed_vars[0]]):
+        if len(seed_vars) == 1 and written_name(sym.b) == seed_vars[0]:
             return ("self",) if a == e.node else ("tan", a)  # dw3/dx2: a tangent
         return ("par", a, b)
 
@@ -122,6 +121,30 @@ class ChainJudging(ValueJudging):
         if name == self.ex.trace.reverse[k].output and name not in self.map:
             return True
         return self.how.get(name) == "alias" and self.map.get(name) == node
+
+    def _leaf_value(self, e: Entry, k: tuple, prev: tuple[float, float] | None,
+                    index: int = 0, count: int = 1) -> tuple[float, float]:
+        """A leaf's (true, own) value; ``index`` of ``count`` Leibniz factors of one pair."""
+        ex = self._ex(e)
+        if k[0] == "val":
+            t = ex.value(k[1])
+            return t, self._own(("p", k[1]), t)
+        if k[0] == "adj":
+            t = ex.adjoint(e.k, k[1])  # type: ignore[arg-type]
+            return t, self._own(("a", e.k, k[1]), t)
+        if k[0] == "tan":
+            t = ex.tangent(0, k[1])
+            return t, self._own(("t", e.seed, k[1]), t)
+        if k[0] == "self":
+            return prev if prev is not None else (0.0, 0.0)
+        if k[0] == "par":
+            per = self.units.partials(k[1], k[2])
+            if count == len(per) and len(per) > 1:  # x*x written as two terms
+                return per[index], per[index]
+            own_row = self._own_partials(k[1])
+            own_total = own_row.get(k[2]) if own_row else None
+            return sum(per), (own_total if own_total is not None else sum(per))
+        return 0.0, 0.0
 
     def _ex(self, e: Entry) -> Expected:
         if e.section == "forward" and e.seed:
@@ -139,7 +162,6 @@ class ChainJudging(ValueJudging):
 
     def _read(self, e: Entry, F: Formula, mode: str, prev: tuple[float, float] | None) -> Reading:
         """The formula's leaves, their values, and its coefficients per related node."""
-        ex = self._ex(e)
         kinds = {n: self._leaf_kind(e, n, F.rw.syms.get(n), mode) for n in F.names}
         true: dict[str, float] = {}
         own: dict[str, float] = {}
@@ -148,30 +170,8 @@ class ChainJudging(ValueJudging):
             if k[0] == "par":
                 occurrences.setdefault((k[1], k[2]), []).append(n)
         for n, k in kinds.items():
-            t = o = 0.0
-            if k[0] == "val":
-                t = ex.value(k[1])
-                o = self._own(("p", k[1]), t)
-            elif k[0] == "adj":
-                t = ex.adjoint(e.k, k[1])  # type: ignore[arg-type]
-                o = self._own(("a", e.k, k[1]), t)
-            elif k[0] == "tan":
-                t = ex.tangent(0, k[1])
-                o = self._own(("t", e.seed, k[1]), t)
-            elif k[0] == "self":
-                t, o = prev if prev is not None else (0.0, 0.0)
-            elif k[0] == "par":
-                c, p = k[1], k[2]
-                per = self.units.partials(c, p)
-                own_row = self._own_partials(c)
-                own_total = own_row.get(p) if own_row else None
-                occ = occurrences[(c, p)]
-                if len(occ) == len(per) and len(per) > 1:  # x*x written as two terms
-                    t = o = per[occ.index(n)]
-                else:
-                    t = sum(per)
-                    o = own_total if own_total is not None else t
-            true[n], own[n] = t, o
+            occ = occurrences.get((k[1], k[2]), []) if k[0] == "par" else []
+            true[n], own[n] = self._leaf_value(e, k, prev, occ.index(n) if occ else 0, len(occ))
         r = Reading(kinds, true, own)
         carriers = [n for n, k in kinds.items() if k[0] in ("adj", "tan", "self")]
         zero = {n: 0.0 for n in carriers}
@@ -234,7 +234,17 @@ class ChainJudging(ValueJudging):
 
     def _grade_chains(self, entries: list[Entry], mode: str) -> None:
         """Grade the lines of one mode; lines about the same node: the last that is not a
-        restatement is graded, the earlier ones are partial sums."""
+        restatement is graded, the earlier ones are partial sums. A line that adds to the
+        node's earlier sum comes after the line it adds to, whatever the table's order
+        (a reverse table may be written from the bottom up)."""
+        # within a node: the lines that start a sum, those that add to it, restatements
+        rank = {id(e): 2 if self._restates(e, mode) else int(self._adds_to_itself(e, mode))
+                for e in entries}
+        first: dict[tuple, int] = {}
+        for k, e in enumerate(entries):  # entries come in node order
+            first.setdefault((e.k, e.seed, e.node), k)
+        entries = sorted(entries, key=lambda e: (first[(e.k, e.seed, e.node)], rank[id(e)],
+                                                 e.index))
         last: dict[tuple, Entry] = {}
         for e in entries:
             if e.node is not None and not self._restates(e, mode):
@@ -249,19 +259,27 @@ class ChainJudging(ValueJudging):
                 continue
             slot = (e.k if mode == "reverse" else e.seed, e.node)
             final = last.get(slot) is e or slot not in last
+            e.role = "restates" if self._restates(e, mode) else "" if final else "partial"
             before = prev.get(slot)
             covered = self._guard(e, self._grade_chain, mode, final, before)
             if isinstance(covered, set) and not self._restates(e, mode):
                 prev[slot] = (e, covered)
+            self._record(("sum", id(e)), e)  # what a later line adding to it reads
             if final:
                 self._record(("a", e.k, e.node) if mode == "reverse" else ("t", e.seed, e.node), e)
-            elif before is None or e is not before[0]:
-                self._record(("sum", id(e)), e)
+            elif e.role == "partial":
                 partial_of = last[slot]
                 if e.verdict == CORRECT:
                     e.notes.append(f"a partial sum: the {'adjoint' if mode == 'reverse' else 'tangent'}"
                                    f" of {self.sname(e.node)} is completed on line "
                                    f"{partial_of.line.lineno}")
+
+    def _adds_to_itself(self, e: Entry, mode: str) -> bool:
+        """``v̄0 = v̄0 + v̄2·v-1``: the line adds to the node's own earlier sum."""
+        F = e.pl.symbolic if e.pl else None
+        if F is None or e.node is None or self._restates(e, mode):
+            return False
+        return any(self._leaf_kind(e, n, F.rw.syms.get(n), mode) == ("self",) for n in F.names)
 
     def _restates(self, e: Entry, mode: str) -> bool:
         """``x̄1 = v̄-1``, ``ẏ = v̇5``: the node's own carrier under another name, nothing else."""
@@ -380,7 +398,10 @@ class ChainJudging(ValueJudging):
             true = sum(terms_true.get(c, 0.0) for c in covered) + (
                 r.direct if r.direct and self.tol.close(r.direct, sum(
                     terms_true.get(c, 0.0) for c in reached if c not in covered)) else 0.0)
-        work = self._working(e, F, r.rows, ({}, {}), r.kinds)
+        def leaf(W: Formula, name: str) -> tuple[float, float] | None:
+            k = self._leaf_kind(e, name, W.rw.syms.get(name), mode)
+            return None if k[0] == "bad" else self._leaf_value(e, k, prev_vals)
+        work = self._working(e, F, r.rows, ({}, {}), r.kinds, leaf)
         for w in [w for w in work if w.startswith(WRONG_PARTIAL + ":")]:
             problems.append((WRONG_PARTIAL, w[len(WRONG_PARTIAL) + 1:]))
         work = [w for w in work if not w.startswith(WRONG_PARTIAL + ":")]

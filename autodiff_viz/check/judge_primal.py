@@ -147,7 +147,7 @@ class PrimalJudging(ValueJudging):
                 if e.pl is not None and e.pl.working:  # w3 = 2*3 = 6: the node's own formula
                     text = self.step_text(node)
                     G = parse_formula(e.line, Piece(text, [0] * len(text)), self.known,
-                                      frozenset(self.dashed), [0])
+                                      frozenset(self.dashed), [0], self.bound)
                     vt = {n: self._name_value(e, n, True) for n in G.names}
                     vo = {n: self._name_value(e, n, False) for n in G.names}
                     if None not in vt.values() and None not in vo.values():

@@ -15,6 +15,7 @@ other points too, not only by chance at the problem's point.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..graph import Graph
 from .evaluate import evaluate
@@ -112,14 +113,21 @@ class ValueJudging(PrimalMapping):
             e.message += "; it does not follow from your earlier values either"
 
     def _working(self, e: Entry, F: Formula, rows: list, envs_n: tuple[dict, dict],
-                 kinds: dict | None = None) -> list[str]:
-        """Check the numbers in the working parts against the formula they substitute into."""
+                 kinds: dict | None = None, leaf: Any = None) -> list[str]:
+        """Check the numbers in the working parts against the formula they substitute into.
+
+        ``leaf(W, name)`` gives a name's (true, own) values where the working uses
+        derivative symbols (``v̄5 × 1``); plain names are the primal values.
+        """
         problems: list[str] = []
         pl = e.pl
         assert pl is not None
         for W in pl.working:
-            env_t = {n: self._name_value(e, n, true=True) for n in W.names}
-            env_o = {n: self._name_value(e, n, true=False) for n in W.names}
+            both = {n: (leaf(W, n) if leaf is not None and n in W.rw.syms else
+                        (self._name_value(e, n, true=True), self._name_value(e, n, true=False)))
+                    for n in W.names}
+            env_t = {n: v[0] if v else None for n, v in both.items()}
+            env_o = {n: v[1] if v else None for n, v in both.items()}
             if any(v is None for v in list(env_t.values()) + list(env_o.values())):
                 problems.append(f"cannot follow the working {W.piece.text!r}")
                 continue

@@ -63,7 +63,7 @@ class KeyReader:
         if not isinstance(share, bool):
             raise self.error("'share' must be true or false", near=("share",))
         try:
-            graph = parse(source, share=share)
+            graph = parse(source, share=share, variables=_bound_names(d))
         except ParseError as err:
             raise self._parse_error(field_name, source, err) from None
         notation = d.get("notation", "w")
@@ -358,6 +358,20 @@ class KeyReader:
             raise self.error(f"the expression cannot be differentiated at the point {what}: "
                              f"{err.message}", near=(what.split(".")[0],),
                              hint="choose a point inside the domain") from None
+
+
+def _bound_names(d: Mapping[str, Any]) -> list[str]:
+    """Names the key gives values (its points and random ranges): e and pi among them are
+    variables, not the constants."""
+    names: list[str] = []
+    at = d.get("at")
+    if isinstance(at, Mapping):
+        for k, v in at.items():
+            names.extend(map(str, v) if isinstance(v, Mapping) else [str(k)])
+    rnd = d.get("random")
+    if isinstance(rnd, Mapping) and isinstance(rnd.get("ranges"), Mapping):
+        names.extend(map(str, rnd["ranges"]))
+    return names
 
 
 def _did_you_mean(word: Any, choices: Any) -> str | None:

@@ -82,14 +82,15 @@ def located(line: Line, message: str, col: int, width: int = 1,
 
 
 def parse_formula(line: Line, piece: Piece, known: Callable[[str], bool],
-                  dashed: frozenset[str], counter: list[int]) -> Formula:
+                  dashed: frozenset[str], counter: list[int],
+                  variables: frozenset[str] = frozenset()) -> Formula:
     """Parse one part; a syntax error becomes a :class:`SubmissionError` pointing at it."""
     rw = rewrite(piece, known, dashed, counter)
     if not rw.text.strip():
         raise located(line, "empty part between '=' signs", piece.col(0),
                       hint="write name = formula = value")
     try:
-        g = parse_cached(rw.text)
+        g = parse_cached(rw.text, variables)
     except ParseError as err:
         raise located(line, f"cannot read this: {err.message}", rw.col(err.start),
                       max(1, err.end - err.start) if err.end - err.start < 40 else 1,
@@ -99,14 +100,14 @@ def parse_formula(line: Line, piece: Piece, known: Callable[[str], bool],
     return Formula(piece, rw, g, g.outputs[0][1])
 
 
-def parse_line(line: Line, known: Callable[[str], bool], dashed: frozenset[str] = frozenset()
-               ) -> ParsedLine:
+def parse_line(line: Line, known: Callable[[str], bool], dashed: frozenset[str] = frozenset(),
+               variables: frozenset[str] = frozenset()) -> ParsedLine:
     """Take a step line apart (syntax errors are kept in ``.error``, never raised)."""
     counter = [0]
     lhs = rewrite(line.lhs, known, dashed, counter) if line.lhs is not None else None
     out = ParsedLine(line, lhs)
     try:
-        forms = [parse_formula(line, p, known, dashed, counter) for p in line.parts]
+        forms = [parse_formula(line, p, known, dashed, counter, variables) for p in line.parts]
     except SubmissionError as err:
         out.error = err
         return out

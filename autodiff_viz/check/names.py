@@ -11,7 +11,7 @@ then the program's names and the key's labels (for lines that give no formula).
 ...                 "ask": [{"kind": "trace"}]})
 >>> g = TableGrader(key, key.point(), "a = x1\\nw3 = a*x2")
 >>> g.sname(3), g.sname(2), g.step_text(4)       # the student's w3 is our w4
-('w3', 'sin(x1)', 'sin(x1) + w3')
+('w3', 'sin(a)', 'sin(a) + w3')
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import Graph
+from ..ops import CONSTANTS
 from .expected import Expected
 from .figures import Figure, Tolerance
 from .keys import NUMBER_ASKS, Key
@@ -58,6 +59,7 @@ class Entry:
     sym: Sym | None = None  # the derivative on the left side (until classified)
     value_status: str = ""  # the value alone: ok, carried or wrong
     ctx: tuple = ()  # the section, seed and output the headings above it set
+    role: str = ""  # chain lines: "partial" (summed on on a later line), "restates" (x̄1 = v̄-1)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +89,7 @@ class NameLookup:
     known_names: set[str]
     known_safe: set[str]
     dashed: set[str]
+    bound: frozenset[str]  # constant names (e, pi) that are variables here
     covered: dict[int, frozenset[int]]  # a primal line's node -> inner nodes it goes through
     units: Units  # the student's graph (see .units)
 
@@ -113,6 +116,8 @@ class NameLookup:
             if m and (m.group(1) in self.table_names or m.group(1) in base):
                 self.table_names.discard(t)
         self.known_names = self.table_names | base
+        # e and pi are variables where the table or the key binds them (e = sin(b))
+        self.bound = frozenset(n for n in CONSTANTS if n in self.known_names)
         self.known_safe = {safe_name(n) for n in self.known_names} | self.known_names
 
     def known(self, name: str) -> bool:
@@ -208,7 +213,7 @@ class NameLookup:
         if line.kind == "problem":
             return Entry(line, None, "problem", line.lhs.text if line.lhs else "")
         known = self.known
-        pl = parse_line(line, known, frozenset(self.dashed))
+        pl = parse_line(line, known, frozenset(self.dashed), self.bound)
         lhs_text = line.lhs.text if line.lhs is not None else ""
         e = Entry(line, pl, "unreadable", lhs_text)
         lhs = pl.lhs

@@ -205,6 +205,12 @@ def _lines_from(n: int, line: str, work: Piece, text: str, origin: str) -> list[
     return out
 
 
+def _unmarked(name: str) -> str:
+    """``ẋ2`` → ``x2``: a seed written with the tangent's dot names the input."""
+    return unicodedata.normalize("NFC", "".join(
+        ch for ch in unicodedata.normalize("NFD", name) if not unicodedata.combining(ch)))
+
+
 def _heading(n: int, line: str, body: str, text: str, origin: str) -> Line:
     h = Line(n, line, "heading", source=text, origin=origin)
     low = body.lower()
@@ -219,7 +225,7 @@ def _heading(n: int, line: str, body: str, text: str, origin: str) -> Line:
         base = line.find(body) + m.start("pt")
         h.seed = {}
         for a in re.finditer(rf"([^\W\d]\w*)\s*=\s*({_NUM})", m.group("pt")):
-            h.seed[a.group(1)] = Piece(a.group(2), list(range(base + a.start(2), base + a.end(2))))
+            h.seed[_unmarked(a.group(1))] = Piece(a.group(2), list(range(base + a.start(2), base + a.end(2))))
     elif m and m.group("wrt"):
         h.wrt = m.group("wrt")
     f = _FOR.search(body)

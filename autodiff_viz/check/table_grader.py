@@ -132,9 +132,12 @@ class TableGrader(PrimalJudging, ChainJudging):
 
     def _first(self, section: str, node: int | None, k: int | None = None,
                seed: Any = None) -> Entry | None:
-        for e in self.entries:
-            if (e.section == section and e.node == node and e.pl is not None
-                    and e.pl.value is not None and (k is None or e.k == k)
-                    and (seed is None or e.seed == seed)):
-                return e
-        return None
+        """The line that answers for ``node``: the first primal line; for adjoints and
+        tangents the last (a sum over several lines ends there)."""
+        found = [e for e in self.entries
+                 if e.section == section and e.node == node and e.pl is not None
+                 and e.pl.value is not None and (k is None or e.k == k)
+                 and (seed is None or e.seed == seed)]
+        if not found:
+            return None
+        return found[0] if section == "primal" else found[-1]

@@ -46,6 +46,11 @@ class Units:
             r: frozenset({r} | set(inner)) for r, inner in absorbed.items() if inner}
         self.hidden: frozenset[int] = frozenset(
             n for m in self.members.values() for n in m) - frozenset(self.members)
+        self.owner: dict[int, int] = {}  # a hidden node -> the (first) unit it is inside
+        for r in sorted(self.members):
+            for n in self.members[r]:
+                if n in self.hidden:
+                    self.owner.setdefault(n, r)
         kids: dict[int, set[int]] = {}
         for n in graph.nodes:
             if n.kind == "op" and n.id not in self.hidden:
