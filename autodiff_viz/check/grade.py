@@ -142,7 +142,7 @@ class Grading:
                         "for " + ", ".join(f"{n}={v:g}" for n, v in ask.seed or () if v))
                 continue
             for node, weight in self._weights(ask).items():
-                if (ask.name, node) not in claimed:
+                if (ask.name, node) not in claimed and ask.complete:
                     self.items.append(self._missing_item(ask, node, weight))
 
     def _whole_table_missing(self, ask: Ask) -> None:

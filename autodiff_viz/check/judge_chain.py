@@ -237,9 +237,16 @@ class ChainJudging(ValueJudging):
         restatement is graded, the earlier ones are partial sums. A line that adds to the
         node's earlier sum comes after the line it adds to, whatever the table's order
         (a reverse table may be written from the bottom up)."""
+        # a restatement: the node's carrier under another name (x̄1 = v̄-1), or a value alone
+        # where another line about the node gives the working (dz/dx2 = 2 after dz/dw2 = ...)
+        with_formula = {(e.k, e.seed, e.node) for e in entries
+                        if e.pl is not None and e.pl.symbolic is not None}
+        for e in entries:
+            no_formula = e.pl is None or e.pl.symbolic is None
+            e.role = "restates" if self._restates(e, mode) or (
+                no_formula and (e.k, e.seed, e.node) in with_formula) else ""
         # within a node: the lines that start a sum, those that add to it, restatements
-        rank = {id(e): 2 if self._restates(e, mode) else int(self._adds_to_itself(e, mode))
-                for e in entries}
+        rank = {id(e): 2 if e.role else int(self._adds_to_itself(e, mode)) for e in entries}
         first: dict[tuple, int] = {}
         for k, e in enumerate(entries):  # entries come in node order
             first.setdefault((e.k, e.seed, e.node), k)
@@ -247,7 +254,7 @@ class ChainJudging(ValueJudging):
                                                  e.index))
         last: dict[tuple, Entry] = {}
         for e in entries:
-            if e.node is not None and not self._restates(e, mode):
+            if e.node is not None and not e.role:
                 last[(e.k if mode == "reverse" else e.seed, e.node)] = e
         prev: dict[tuple, tuple[Entry, set[int]]] = {}
         for e in entries:
@@ -259,10 +266,13 @@ class ChainJudging(ValueJudging):
                 continue
             slot = (e.k if mode == "reverse" else e.seed, e.node)
             final = last.get(slot) is e or slot not in last
-            e.role = "restates" if self._restates(e, mode) else "" if final else "partial"
+            e.role = e.role or ("" if final else "partial")
             before = prev.get(slot)
             covered = self._guard(e, self._grade_chain, mode, final, before)
-            if isinstance(covered, set) and not self._restates(e, mode):
+            if final and e.role == "" and e.verdict in (CORRECT, CARRIED):
+                self._inherit(e, [p for p in entries if p.role == "partial" and p.node == e.node
+                                  and (p.k, p.seed) == (e.k, e.seed) and p.verdict])
+            if isinstance(covered, set) and e.role != "restates":
                 prev[slot] = (e, covered)
             self._record(("sum", id(e)), e)  # what a later line adding to it reads
             if final:
@@ -274,10 +284,21 @@ class ChainJudging(ValueJudging):
                                    f" of {self.sname(e.node)} is completed on line "
                                    f"{partial_of.line.lineno}")
 
+    def _inherit(self, e: Entry, partials: list[Entry]) -> None:
+        """A sum over several lines is one step: a mistake in its earlier lines is a mistake
+        in the step, whose points the last line carries."""
+        wrong = [p for p in partials if p.verdict not in (CORRECT, CARRIED)]
+        if not wrong:
+            return
+        p = wrong[0]
+        e.verdict, e.value_status = p.verdict, "wrong"
+        e.message = (f"the sum begun on line {p.line.lineno} is wrong: "
+                     f"{p.message.splitlines()[0] if p.message else p.verdict}")
+
     def _adds_to_itself(self, e: Entry, mode: str) -> bool:
         """``v̄0 = v̄0 + v̄2·v-1``: the line adds to the node's own earlier sum."""
         F = e.pl.symbolic if e.pl else None
-        if F is None or e.node is None or self._restates(e, mode):
+        if F is None or e.node is None or e.role == "restates":
             return False
         return any(self._leaf_kind(e, n, F.rw.syms.get(n), mode) == ("self",) for n in F.names)
 
@@ -310,7 +331,7 @@ class ChainJudging(ValueJudging):
         is_seed = (mode == "reverse" and node == ex.output_node(e.k)) or (  # type: ignore[arg-type]
             mode == "forward" and self.graph.nodes[node].kind == "input")
         F = e.pl.symbolic if e.pl else None
-        restates = self._restates(e, mode)
+        restates = e.role == "restates"
         if is_seed or F is None or restates:
             if is_seed:
                 own, deps = None, []

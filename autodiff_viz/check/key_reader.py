@@ -313,8 +313,10 @@ class KeyReader:
                 at = f"@{k}"
                 key.points[at] = self._point(g, a["at"], f"{where} at")
         inputs = a.get("inputs", False)
-        if not isinstance(inputs, bool):
-            raise self.error(f"{where}: 'inputs' must be true or false", near=("inputs",))
+        complete = a.get("complete", True)
+        for f, v in (("inputs", inputs), ("complete", complete)):
+            if not isinstance(v, bool):
+                raise self.error(f"{where}: {f!r} must be true or false", near=(f,))
         name = a.get("name")
         if name is None:
             name = kind + (f"_{wrt}" if wrt and kind in ("formula", "forward", "tangent") else "")
@@ -324,7 +326,7 @@ class KeyReader:
                    points=float(a.get("points", 1.0)) if "total" not in a else 0.0,
                    total=float(a["total"]) if "total" in a else None,
                    title=str(a.get("title", "")), node=node, node_text=node_text, wrt=wrt,
-                   seed=seed, output=output, at=at, inputs=inputs)
+                   seed=seed, output=output, at=at, inputs=inputs, complete=complete)
 
     def _node(self, key: Key, text: Any, where: str) -> int:
         from .match import find_node

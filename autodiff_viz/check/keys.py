@@ -52,8 +52,8 @@ COMMON_FIELDS = {"kind", "name", "points", "total", "at", "title"}
 KIND_FIELDS = {
     "value": {"node"}, "gradient": {"output"}, "jacobian": set(),
     "tangent": {"node", "wrt", "seed"}, "adjoint": {"node", "output"},
-    "formula": {"wrt", "output"}, "trace": {"inputs"},
-    "forward": {"wrt", "seed", "inputs"}, "reverse": {"output", "inputs"},
+    "formula": {"wrt", "output"}, "trace": {"inputs", "complete"},
+    "forward": {"wrt", "seed", "inputs", "complete"}, "reverse": {"output", "inputs", "complete"},
 }
 TOP_FIELDS = {"title", "expression", "program", "output", "at", "random", "notation", "share",
         "tolerance", "carried_credit", "formulas", "ask", "description"}
@@ -75,6 +75,7 @@ class Ask:
     output: str | None = None
     at: str = ""  # the point's name ("" is the default point)
     inputs: bool = False  # trace tables: input and seed lines are graded items
+    complete: bool = True  # trace tables: a step without a line is missing (and costs its points)
 
     @property
     def seed_dict(self) -> dict[str, float] | None:

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .layouts import Piece, normalize
+from .layouts import Piece, is_latex, normalize
 
 _HEADING = re.compile(r"^\s*(?:primal|forward|reverse|backward|tangent|adjoint|evaluation|"
                       r"derivative|gradient)s?\b", re.IGNORECASE)
@@ -137,10 +137,11 @@ def read_table(text: str, origin: str = "") -> list[Line]:
     derivatives, Flags, Cost) are not read.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    raw = text.split("\n")
+    raw = _joined(text.split("\n"))
     out: list[Line] = []
     header_rows = {k for k in range(len(raw) - 1)
                    if raw[k].lstrip().startswith("|") and _SEPARATOR_ROW.match(raw[k + 1])}
+    header_rows |= _latex_header_rows(raw)
     in_code = skipping = False
     for k, line in enumerate(raw):
         n = k + 1
@@ -171,9 +172,66 @@ def read_table(text: str, origin: str = "") -> list[Line]:
             if not spans:
                 out.append(Line(n, line, "text", source=text, origin=origin))
             continue
-        work = _cells(line) if stripped.startswith("|") else _work(line)
-        out.extend(_lines_from(n, line, work, text, origin))
+        if stripped.startswith("|"):
+            out.extend(_lines_from(n, line, _cells(line), text, origin))
+            continue
+        for a, b in _latex_steps(line):  # a row may hold two steps side by side
+            work = _work(line[a:b])
+            out.extend(_lines_from(n, line, Piece(work.text, [a + c for c in work.cols]),
+                                   text, origin))
     return out
+
+
+_LATEX_ROW_END = re.compile(r"\\\\\s*(?:\[[^\]]*\])?\s*$")
+_CONTINUES = ("+", "-", "−", "&", "=", "\\cdot", "\\times")
+_RULE = re.compile(r"^\s*\\(?:hline|toprule|midrule|bottomrule|cline|begin\{tabular)")
+
+
+def _joined(raw: list[str]) -> list[str]:
+    """A LaTeX statement broken over lines (``... = a`` then ``  + b = 2.58 \\\\``) as one
+    line, on its first line's number; the lines it took stay, empty."""
+    out = list(raw)
+    head = None
+    for k, line in enumerate(raw):
+        stripped = line.strip()
+        if head is not None and stripped.startswith(_CONTINUES):
+            out[head] = out[head].rstrip() + " " + stripped
+            out[k] = ""
+        else:
+            head = k
+        cur = out[head]
+        if not (is_latex(cur) and "=" in cur and not _LATEX_ROW_END.search(cur)
+                and not cur.strip().startswith(("%", "\\begin", "\\end"))):
+            head = None
+    return out
+
+
+def _latex_header_rows(raw: list[str]) -> set[int]:
+    """The header row of a LaTeX tabular (between its top rule and its mid rule)."""
+    rows = set()
+    for k, line in enumerate(raw):
+        if "&" not in line or not _LATEX_ROW_END.search(line):
+            continue
+        before = next((raw[j] for j in range(k - 1, -1, -1) if raw[j].strip()), "")
+        after = next((raw[j] for j in range(k + 1, len(raw)) if raw[j].strip()), "")
+        if _RULE.match(before) and _RULE.match(after) and "=" not in line:
+            rows.add(k)
+    return rows
+
+
+def _latex_steps(line: str) -> list[tuple[int, int]]:
+    """Where the steps of a line are: the whole line, or, for a LaTeX row that holds two
+    steps side by side (``v_1 & = ... & \\dot{v}_1 & = ...``), each group of cells."""
+    if "&" not in line or not is_latex(line):
+        return [(0, len(line))]
+    cuts = [m.start() for m in re.finditer(r"(?<!\\)&", line)]
+    cells = list(zip([-1] + cuts, cuts + [len(line)]))
+    bodies = [line[a + 1:b].replace("$", "").strip() for a, b in cells]
+    starts = [cells[k][0] for k in range(1, len(cells) - 1)
+              if bodies[k] and not bodies[k].startswith("=") and bodies[k + 1].startswith("=")]
+    if not starts:
+        return [(0, len(line))]
+    return list(zip([0] + [a + 1 for a in starts], starts + [len(line)]))
 
 
 def _lines_from(n: int, line: str, work: Piece, text: str, origin: str) -> list[Line]:

@@ -1,6 +1,7 @@
 """Derivative symbols in a student's line, replaced by names the parser can read.
 
-Adjoints: ``dz/dw3``, ``∂z/∂w3``, ``w̄3`` (combining macron), ``adj_w3``.
+Adjoints: ``dz/dw3``, ``∂z/∂w3``, ``w̄3`` (combining macron), ``adj_w3``, ``w3.grad``
+(micrograd).
 Tangents: ``ẇ3`` (combining dot), ``dw3/dx2``, ``tan_w3``, ``dot_w3``. Local
 partials: ``dw4/dw1``. Every occurrence becomes its own placeholder name
 (``__s0``, ``__s1``, ...) so that it can carry its own value; what it stood
@@ -191,6 +192,11 @@ def _rewrite(piece: Piece, known: Callable[[str], bool], dashed: frozenset[str],
                              a, merged[j4][3])
                     k = j4 + 1
                     continue
+        if (kind == "ident" and k + 2 < n and merged[k + 1][1] == "."
+                and merged[k + 2][1] == "grad"):  # micrograd: x.grad is the adjoint of x
+            emit_sym("adjoint", None, split_marks(text)[0], a, merged[k + 2][3])
+            k += 3
+            continue
         if kind == "ident":
             base, mark = split_marks(text)
             nxt = peek(k + 1)

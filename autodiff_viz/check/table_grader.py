@@ -140,4 +140,9 @@ class TableGrader(PrimalJudging, ChainJudging):
                  and (seed is None or e.seed == seed)]
         if not found:
             return None
-        return found[0] if section == "primal" else found[-1]
+        if section == "primal":
+            return found[0]
+        var = self.graph.nodes[node].name if node is not None else None
+        named = [e for e in found if e.target == var and var]  # x̄2 = v̄0 = 1.716: the answer
+        final = [e for e in found if e.role == ""]  # where a sum over several lines ends
+        return (named or final or found)[-1]
