@@ -37,7 +37,14 @@ def check(key: Any, submission: Any, *, student: str | None = None) -> Report:
     key = load_key(key)
     table_fields = tuple(a.name for a in key.asks if a.kind in ("trace", "forward", "reverse"))
     sub = load_submission(submission, student, table_fields)
-    return Grading(key, sub).report()
+    try:
+        return Grading(key, sub).report()
+    except AutodiffVizError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a checker bug: a verdict, never a crash
+        return Report(title=key.title, problem=key.describe(), student=sub.student,
+                      submission=sub.path, error=f"internal error while grading "
+                      f"({type(err).__name__}: {err}); please report it with the submission")
 
 
 class Grading:

@@ -29,9 +29,9 @@ class PrimalJudging(ValueJudging):
     def _grade_headings(self) -> None:
         for e in self.entries:
             if e.section == "problem":
-                self._grade_problem(e)
+                self._guard(e, self._grade_problem)
             elif e.section == "seed":
-                self._grade_seed(e)
+                self._guard(e, self._grade_seed)
 
     def _grade_problem(self, e: Entry) -> None:
         line = e.line
@@ -101,66 +101,72 @@ class PrimalJudging(ValueJudging):
         order = sorted(prim, key=lambda e: (e.node if e.node is not None else 1 << 30,
                                             e.index))
         for e in order:
-            if e.verdict:  # unreadable or duplicate name
-                continue
-            if e.invalid:
-                e.verdict = INVALID_STEP
-                e.message = f"not a valid step of the expression: {e.invalid}"
-                e.got = e.pl.value and float(e.pl.value)  # type: ignore[union-attr]
-                if e.node is not None:
-                    e.expected = self.step_text(e.node)
-                    self._record(("p", e.node), e)
-                continue
-            node = e.node
-            assert node is not None
-            n = self.graph.nodes[node]
-            true = self.ex.value(node)
-            defines_only = not any(a.kind == "trace" for a in self.key.asks)
-            if e.pl is not None and e.pl.value is None and (
-                    n.kind == "input" or self.how.get(e.target or "") == "alias"
-                    or defines_only):
-                e.verdict, e.expected = CORRECT, true  # only names a node: nothing to check
-                e.notes.append(f"names {self.sname(node) if n.kind != 'input' else n.name}")
-                continue
-            if n.kind == "input":
-                self._judge_value(e, true, None, [], f"{e.target}")
-                self._record(("p", node), e)
-                continue
-            F = e.pl.symbolic if e.pl else None
-            deps: list[tuple] = []
-            own: float | None = None
-            if F is not None:
-                env_t, env_o = {}, {}
-                for name in F.names:
-                    r = self.resolve_any(name)
-                    env_t[name] = self.ex.value(r)  # type: ignore[arg-type]
-                    env_o[name] = self._own(("p", r), env_t[name])
-                    deps.append(("p", r))
-                rows = evaluate(F.graph, [env_t, env_o])
-                own = rows[1][F.root] if rows[1] else None
-                problems = self._working(e, F, rows, (env_t, env_o))
-            else:
-                deps = [("p", q) for q in self.ex.parents(node)]
-                mine = self.ex.own(node, {k[1]: self.sv[k] for k in deps if k in self.sv})
-                own = mine[0] if mine else None
-                problems = []
-                if e.pl is not None and e.pl.working:  # w3 = 2*3 = 6: the node's own formula
-                    text = self.step_text(node)
-                    G = parse_formula(e.line, Piece(text, [0] * len(text)), self.known,
-                                      frozenset(self.dashed), [0], self.bound)
-                    vt = {n: self._name_value(e, n, True) for n in G.names}
-                    vo = {n: self._name_value(e, n, False) for n in G.names}
-                    if None not in vt.values() and None not in vo.values():
-                        env_t = {k: v for k, v in vt.items() if v is not None}
-                        env_o = {k: v for k, v in vo.items() if v is not None}
-                        rows = evaluate(G.graph, [env_t, env_o])
-                        problems = self._working(e, G, rows, (env_t, env_o))
-            self._judge_value(e, true, own, deps, e.target or "")
-            if problems and e.verdict in (CORRECT, CARRIED):
-                e.verdict = WRONG_VALUE
-                e.message = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-                e.notes = [n for n in e.notes if "rounded" not in n]
-            self._record(("p", node), e)
+            if not e.verdict:  # not already unreadable or a duplicate name
+                self._guard(e, self._grade_primal_line)
         for e in prim:
             if e.node is not None and e.target:
                 e.expected = e.expected if e.expected is not None else self.ex.value(e.node)
+
+    def _grade_primal_line(self, e: Entry) -> None:
+        if e.invalid:
+            e.verdict = INVALID_STEP
+            e.message = f"not a valid step of the expression: {e.invalid}"
+            e.got = e.pl.value and float(e.pl.value)  # type: ignore[union-attr]
+            if e.node is not None:
+                e.expected = self.step_text(e.node)
+                self._record(("p", e.node), e)
+            return
+        node = e.node
+        assert node is not None
+        n = self.graph.nodes[node]
+        true = self.ex.value(node)
+        defines_only = not any(a.kind == "trace" for a in self.key.asks)
+        if e.pl is not None and e.pl.value is None and (
+                n.kind == "input" or self.how.get(e.target or "") == "alias"
+                or defines_only):
+            e.verdict, e.expected = CORRECT, true  # only names a node: nothing to check
+            e.notes.append(f"names {self.sname(node) if n.kind != 'input' else n.name}")
+            return
+        if n.kind == "input":
+            self._judge_value(e, true, None, [], f"{e.target}")
+            self._record(("p", node), e)
+            return
+        F = e.pl.symbolic if e.pl else None
+        deps: list[tuple] = []
+        own: float | None = None
+        if F is not None:
+            env_t, env_o = {}, {}
+            for name in F.names:
+                r = self.resolve_any(name)
+                if r is None:
+                    e.verdict = INVALID_STEP
+                    e.message = f"not a valid step of the expression: {self._unusable(name)}"
+                    return
+                env_t[name] = self.ex.value(r)  # type: ignore[arg-type]
+                env_o[name] = self._own(("p", r), env_t[name])
+                deps.append(("p", r))
+            rows = evaluate(F.graph, [env_t, env_o])
+            own = rows[1][F.root] if rows[1] else None
+            problems = self._working(e, F, rows, (env_t, env_o))
+        else:
+            deps = [("p", q) for q in self.ex.parents(node)]
+            mine = self.ex.own(node, {k[1]: self.sv[k] for k in deps if k in self.sv})
+            own = mine[0] if mine else None
+            problems = []
+            if e.pl is not None and e.pl.working:  # w3 = 2*3 = 6: the node's own formula
+                text = self.step_text(node)
+                G = parse_formula(e.line, Piece(text, [0] * len(text)), self.known,
+                                  frozenset(self.dashed), [0], self.bound)
+                vt = {n: self._name_value(e, n, True) for n in G.names}
+                vo = {n: self._name_value(e, n, False) for n in G.names}
+                if None not in vt.values() and None not in vo.values():
+                    env_t = {k: v for k, v in vt.items() if v is not None}
+                    env_o = {k: v for k, v in vo.items() if v is not None}
+                    rows = evaluate(G.graph, [env_t, env_o])
+                    problems = self._working(e, G, rows, (env_t, env_o))
+        self._judge_value(e, true, own, deps, e.target or "")
+        if problems and e.verdict in (CORRECT, CARRIED):
+            e.verdict = WRONG_VALUE
+            e.message = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            e.notes = [n for n in e.notes if "rounded" not in n]
+        self._record(("p", node), e)

@@ -55,13 +55,14 @@ class PrimalMapping(NameLookup):
                            and id(defined[written_name(r)]) not in done]
                 if waiting:
                     continue
-                self._map_line(e, wildcard_ok, failed)
+                self._guard(e, self._map_line, wildcard_ok, failed)
                 done.add(id(e))
                 pending.remove(e)
                 progress = True
             if not progress:
                 e = pending.pop(0)
-                self._map_line(e, lambda n: written_name(n) not in self.map, failed)
+                self._guard(e, self._map_line, lambda n: written_name(n) not in self.map,
+                            failed)
                 done.add(id(e))
         # a line that was not a valid step: which node was it meant to be? (for later lines)
         for e in prim:
@@ -124,7 +125,8 @@ class PrimalMapping(NameLookup):
             if node is None and wildcard_ok(ref):
                 node = self.resolve_any(ref)
             if node is None:
-                e.invalid = f"{ref} is not defined before this line"
+                e.invalid = (f"{ref} is not defined before this line" if ref in self.table_names
+                             else self._unusable(ref))
                 failed.add(e.target)
                 return
             e.node = node

@@ -341,6 +341,16 @@ class NameLookup:
                 e.pair = (ca, cb)
 
 
+    def _unusable(self, name: str) -> str:
+        """Why a name a line uses stands for no value: not an input, or not a valid step."""
+        name = written_name(name)
+        line = next((e.line.lineno for e in getattr(self, "entries", [])
+                     if e.section == "primal" and e.target == name), None)
+        if line is not None:
+            return f"it uses {name}, which is not a valid step (line {line})"
+        return (f"{name} is neither a step of your table nor an input of the problem "
+                f"(the inputs are {', '.join(self.graph.input_names)})")
+
     def _guard(self, e: Entry, judge: Any, *args: Any) -> Any:
         """``judge(e, *args)``; a checker bug becomes this line's verdict, never a crash,
         and the rest of the table is still graded."""

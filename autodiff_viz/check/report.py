@@ -50,9 +50,16 @@ VERDICTS = (CORRECT, CARRIED, WRONG_VALUE, INVALID_STEP, MISSING_TERM, WRONG_PAR
 SYMBOLS = {CORRECT: "✓", CARRIED: "↳", MISSING: "?"}
 
 
-def symbol(verdict: str) -> str:
-    """✓ correct, ↳ follows from an earlier error, ? missing, ✗ anything else."""
+def symbol(verdict: str, remark: bool = False) -> str:
+    """✓ correct, ↳ follows from an earlier error, ? missing, ✗ anything else; ``!`` for
+    a ``remark``: something wrong that costs no points on a table with full marks."""
+    if remark and verdict not in SYMBOLS:
+        return "!"
     return SYMBOLS.get(verdict, "✗")
+
+
+def _symbol(report: "Report", item: "Item") -> str:
+    return symbol(item.verdict, remark=item.max_score == 0 and report.full_marks)
 
 
 @dataclass
@@ -114,6 +121,11 @@ class Report:
     @property
     def max_score(self) -> float:
         return round(float(sum(i.max_score for i in self.items)), 6)
+
+    @property
+    def full_marks(self) -> bool:
+        """Every point earned (remarks on lines worth nothing may remain)."""
+        return self.error is None and self.max_score > 0 and self.score == self.max_score
 
     @property
     def all_correct(self) -> bool:
@@ -228,7 +240,7 @@ def report_text(report: Report, reveal: bool = True, only_wrong: bool = False,
         for i in items:
             pts = f"{_pts(i.score)}/{_pts(i.max_score)}" if i.max_score else ""
             where = f"{_where(i):<{wwhere}}  " if wwhere else ""
-            row = f"  {symbol(i.verdict)}  {where}{_pad(_shown(i), wtext)}    {pts}"
+            row = f"  {_symbol(report, i)}  {where}{_pad(_shown(i), wtext)}    {pts}"
             out.append(row.rstrip())
             msg = _message(i, reveal, details)
             pad = " " * (5 + (wwhere + 2 if wwhere else 0))
@@ -241,7 +253,8 @@ def report_text(report: Report, reveal: bool = True, only_wrong: bool = False,
         first_lines = _message(first, reveal).splitlines()
         where = f"{_where(first)}: " if first.line is not None else ""
         out.append("")
-        out.append(f"first wrong step: {where}{_shown(first)}"
+        head = "remark (worth no points)" if report.full_marks else "first wrong step"
+        out.append(f"{head}: {where}{_shown(first)}"
                    + (f" — {first_lines[0]}" if first_lines else ""))
     return "\n".join(out)
 
@@ -259,13 +272,14 @@ def report_markdown(report: Report, reveal: bool = True, details: bool = False) 
     first = report.first_error
     if first is not None:
         head = _message(first, reveal).splitlines()
-        out.append(f"First wrong step: {_where(first) + ' ' if first.line else ''}"
+        label = "Remark (worth no points)" if report.full_marks else "First wrong step"
+        out.append(f"{label}: {_where(first) + ' ' if first.line else ''}"
                    f"`{_shown(first)}`" + (f" — {head[0]}" if head else ""))
     rows = []
     for i in report.items:
         pts = f" ({_pts(i.score)}/{_pts(i.max_score)})" if i.max_score else ""
         where = f"{_where(i)}: " if i.line is not None else ""
-        rows.append(f"- {symbol(i.verdict)} {where}`{_shown(i)}`{pts}")
+        rows.append(f"- {_symbol(report, i)} {where}`{_shown(i)}`{pts}")
         msg = _message(i, reveal, details)
         if "\n" in msg:
             rows.append("  ```\n" + "\n".join("  " + ln for ln in msg.splitlines()) + "\n  ```")
@@ -303,7 +317,7 @@ def report_rich(report: Report, reveal: bool = True, details: bool = False) -> A
     for i in report.items:
         colour = colours.get(i.verdict, "red")
         pts = f"{_pts(i.score)}/{_pts(i.max_score)}" if i.max_score else ""
-        table.add_row(Text(symbol(i.verdict), style=colour),
+        table.add_row(Text(_symbol(report, i), style=colour),
                       str(i.line) if i.line is not None else "", Text(_shown(i)), pts,
                       Text(_message(i, reveal, details) or symbol_text(i.verdict),
                            style=colour))
