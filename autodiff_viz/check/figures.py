@@ -100,7 +100,7 @@ class Tolerance:
     and has at least ``min_digits`` significant digits (so ``0`` is not accepted
     for 0.4) and at least ``min_decimals`` decimals (when set). A number written
     without a decimal point counts as having at least ``whole_number_digits``
-    significant digits: ``3`` means 3.000, so it is not accepted for 2.58, but
+    significant digits: ``3`` means 3.00, so it is not accepted for 2.58, but
     ``1`` is accepted for 0.9999996 (0 gives the bare rule: 3 passes for 2.58).
 
     >>> Tolerance().judge(Figure.parse("0.9"), 0.9092974268256817)
@@ -118,7 +118,7 @@ class Tolerance:
     rounding: bool = True
     min_digits: int = 1
     min_decimals: int | None = None
-    whole_number_digits: int = 4
+    whole_number_digits: int = 3  # as many as courses round to: 137 passes for 136.688
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Tolerance":
@@ -159,7 +159,7 @@ class Tolerance:
             d, sig = got.decimals, got.significant
             text = got.text or ""
             if d is not None and sig is not None and "." not in text and "e" not in text.lower():
-                d = max(d, self.whole_number_digits - (sig + d))  # 3 is 3.000
+                d = max(d, self.whole_number_digits - (sig + d))  # 3 is 3.00
             if d is not None and sig is not None:
                 half = 0.5 * 10.0 ** (-d)
                 if abs(float(got) - true) <= half * (1 + 1e-9) + 1e-12 * abs(true):
