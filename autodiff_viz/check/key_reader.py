@@ -346,9 +346,13 @@ class KeyReader:
         except ParseError:
             found = None
         if found is None:
+            ops = [labels[n.id] for n in g.nodes if n.kind == "op"]
+            note = g.label_note(key.notation)
             raise self.error(f"{where}: no node {text!r} in the expression", near=("node", text),
-                             hint="name a node by its label (w3), its name in the program, "
-                                  "or the subexpression it computes (x1*x2)")
+                             hint=f"name a node by its label ({', '.join(ops[:3])}"
+                                  f"{', ...' if len(ops) > 3 else ''}), its name in the "
+                                  "program, or the subexpression it computes (x1*x2)"
+                                  + (f"; {note}" if note else ""))
         return found
 
     def _check_point(self, key: Key, pt: Mapping[str, float], what: str) -> None:
