@@ -388,7 +388,7 @@ class ChainJudging(ValueJudging):
             if not self._factor_ok(got, r.coef_own.get(c), per, own_total):
                 problems.append((WRONG_PARTIAL,
                                  f"wrong local derivative ∂{self.sname(pc)}/∂{self.sname(pj)}: "
-                                 f"it is {self.partial_text(pc, pj)} = {describe(sum(per))}, "
+                                 f"it is {self.partial_is(pc, pj, describe(sum(per)))}, "
                                  f"your factor is {describe(got)}"))
                 continue
             misplaced = self._misplaced_partial(F, r, c, node, mode)
@@ -661,14 +661,14 @@ class ChainJudging(ValueJudging):
                 e.expected = sum(per)
                 e.got = row[F.root] if row else None
                 e.message = (f"wrong local derivative: ∂{self.sname(c)}/∂{self.sname(p)} = "
-                             f"{self.partial_text(c, p)} = {describe(sum(per))}")
+                             f"{self.partial_is(c, p, describe(sum(per)))}")
                 return
         deps = [("p", q) for q in self.units.parents(c)]
         self._judge_value(e, sum(per), own, deps, f"∂{self.sname(c)}/∂{self.sname(p)}")
         if e.verdict == WRONG_VALUE:
             e.verdict = WRONG_PARTIAL
             e.message = (f"wrong local derivative: ∂{self.sname(c)}/∂{self.sname(p)} = "
-                         f"{self.partial_text(c, p)} = {describe(sum(per))}")
+                         f"{self.partial_is(c, p, describe(sum(per)))}")
 
 
 def _paren(s: str) -> str:

@@ -148,7 +148,7 @@ class ValueJudging(PrimalMapping):
                         c, p = kind[1], kind[2]
                         problems.append(
                             f"{WRONG_PARTIAL}:wrong local derivative {label}: it is "
-                            f"{self.partial_text(c, p)} = {self.tol.expected_text(t, fig)}, "
+                            f"{self.partial_is(c, p, self.tol.expected_text(t, fig))}, "
                             f"you used {shown}")
                     else:
                         problems.append(f"in the working, {shown} should be {label} = "

@@ -171,6 +171,15 @@ class NameLookup:
         """∂child/∂parent as a formula in the student's names."""
         return self.units.partial_formula(child, parent, self.sname)
 
+    def partial_is(self, child: int, parent: int, value: str) -> str:
+        """``cos(w1) = -0.416147``, or just ``1`` when the formula is the number."""
+        formula = self.partial_text(child, parent)
+        try:
+            same = float(formula) == float(value)
+        except ValueError:
+            same = False
+        return value if same else f"{formula} = {value}"
+
     def out_name(self, k: int) -> str:
         """The student's name for the output of reverse pass ``k`` (``f`` where they wrote
         ``f = ...``), else the key's."""
