@@ -235,3 +235,25 @@ def test_latex_and_markdown_tables_of_adjoints(table: str) -> None:
                  .replace(" + \\bar{w}_4 \\cos w_1", ""))
     assert r.first_error is not None and r.first_error.verdict == MISSING_TERM
     assert r.items[-1].verdict in (MISSING_TERM, CARRIED) or r.score == 3
+
+
+def test_sigma_for_sigma_prime_on_a_local_derivative_line_is_a_wrong_partial() -> None:
+    """``df/ddot = f``: a node named dot, and σ written for σ' (σ' = σ(1 − σ))."""
+    key = {"program": "dot = w*x + b\nf = sigmoid(dot)\nL = (f - y)^2",
+           "at": {"w": 0.5, "x": 2, "b": -0.5, "y": 1},
+           "ask": [{"kind": "reverse", "complete": False}]}
+    s = 1 / (1 + math.exp(-0.5))  # f at dot = 0.5
+    table = (f"dot = w*x + b = 0.5\nf = sigmoid(dot) = {s:.3f}\nL = (f - y)^2 = {(s - 1)**2:.3f}\n"
+             f"dL/dL = 1\ndL/df = 2*(f - y) = {2 * (s - 1):.3f}\n"
+             f"df/ddot = f = {s:.3f}\n"
+             f"dL/ddot = dL/df * df/ddot = {2 * (s - 1) * s:.3f}\n"
+             f"dL/dw = dL/ddot * x = {2 * (s - 1) * s * 2:.3f}\n")
+    r = av.check(key, table)
+    assert at_line(r, 6).verdict == WRONG_PARTIAL
+    assert at_line(r, 6).message.startswith("wrong local derivative: ∂f/∂dot = "
+                                            "sigmoid(dot)*(1 - sigmoid(dot))")
+    line7 = at_line(r, 7)  # the step that uses it loses its points, named for the cause
+    assert line7.verdict == WRONG_PARTIAL and line7.score == 0
+    assert "uses your wrong local derivative df/ddot (line 6)" in line7.message
+    assert MISSING_TERM not in {i.verdict for i in r.items}
+    assert at_line(r, 8).verdict == CARRIED

@@ -141,6 +141,8 @@ class ChainJudging(ValueJudging):
             per = self.units.partials(k[1], k[2])
             if count == len(per) and len(per) > 1:  # x*x written as two terms
                 return per[index], per[index]
+            if ("par", k[1], k[2]) in self.sv:  # the student's own line dw4/dw1 = ...
+                return sum(per), self.sv[("par", k[1], k[2])]
             own_row = self._own_partials(k[1])
             own_total = own_row.get(k[2]) if own_row else None
             return sum(per), (own_total if own_total is not None else sum(per))
@@ -430,6 +432,13 @@ class ChainJudging(ValueJudging):
                 if d is not None]
         own = r.rows[1][F.root] if r.rows[1] else None
         self._judge_value(e, true, own, deps, what)
+        used = [d for d in deps if d[0] == "par" and self.st[d][0] != "ok"]
+        if used and e.verdict in (CARRIED, WRONG_VALUE):  # sigma for sigma': the step's own
+            c, p = used[0][1], used[0][2]                 # local derivative is wrong
+            problems.append((WRONG_PARTIAL, f"uses your wrong local derivative "
+                             f"{self.st[used[0]][2]} (line {self.st[used[0]][1]}): "
+                             f"∂{self.sname(c)}/∂{self.sname(p)} is "
+                             f"{self.partial_is(c, p, describe(self.units.partial_total(c, p)))}"))
         if problems:
             order = {INVALID_STEP: 0, MISSING_TERM: 1, WRONG_PARTIAL: 2}
             problems.sort(key=lambda p: order[p[0]])
@@ -491,6 +500,8 @@ class ChainJudging(ValueJudging):
         if kind[0] == "self":
             return ("sum", id(before[0])) if before is not None else None
         if kind[0] == "par":
+            if ("par", kind[1], kind[2]) in self.st:
+                return ("par", kind[1], kind[2])
             keys = [("p", q) for q in self.units.parents(kind[1])
                     if self.st.get(("p", q), ("ok",))[0] != "ok"]
             return keys[0] if keys else None
@@ -641,6 +652,10 @@ class ChainJudging(ValueJudging):
             self._guard(e, self._grade_partial)
 
     def _grade_partial(self, e: Entry) -> None:
+        self._grade_partial_line(e)
+        self._record(("par",) + e.pair, e)  # type: ignore[operator]
+
+    def _grade_partial_line(self, e: Entry) -> None:
         c, p = e.pair  # type: ignore[misc]
         per = self.units.partials(c, p) if p in self.units.parents(c) else []
         if not per:

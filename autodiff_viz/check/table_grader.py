@@ -73,9 +73,9 @@ class TableGrader(PrimalJudging, ChainJudging):
             if e.section == "pending":
                 self._classify_symbol(e, e.sym, e.ctx)  # type: ignore[arg-type]
         self._grade_primal()
+        self._grade_partials()  # before the chain rule lines that may use them
         self._grade_forward()
         self._grade_reverse()
-        self._grade_partials()
 
     # -- classification ---------------------------------------------------------------
 
