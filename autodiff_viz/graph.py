@@ -304,7 +304,7 @@ class Graph:
                 rhs = apply_format(n.op, [atoms[p] for p in n.parents], "text")[0]  # type: ignore
                 lines.append(f"{names[n.id]} = {rhs}")
         for name, i in self.outputs:
-            if names[i] != name:
+            if names[i] != name or not lines:  # x = x: an input that is its own output
                 lines.append(f"{name} = {names[i]}")
         return "\n".join(lines)
 

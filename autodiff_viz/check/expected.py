@@ -10,8 +10,6 @@ earlier error").
 >>> ex = Expected(av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2"))
 >>> ex.value(3), ex.partials(3, 0), ex.tangent(0, 4), round(ex.adjoint(0, 0), 4)
 (6.0, [3.0], 2.0, 2.5839)
->>> [ex.names[c] for c in ex.children(0)]
-['w3', 'w4']
 >>> ex.own(3, {0: 2.0, 1: 4.0})     # w4 = w1*w2 with the student's w2 = 4
 (8.0, [4.0, 2.0])
 """
@@ -51,27 +49,12 @@ class Expected:
         """∂node_i/∂parent, one entry per argument position that uses ``parent``."""
         return [float(p.value) for p in self.steps[i].partials if p.parent == parent]
 
-    def partial_formula(self, i: int, parent: int) -> str:
-        forms = [p.formula for p in self.steps[i].partials if p.parent == parent]
-        return " + ".join(forms) if forms else "0"
-
-    def children(self, j: int) -> list[int]:
-        """Nodes that use node ``j`` (each once), by id."""
-        return sorted({c for c, _ in self.graph.children[j]})
-
     def parents(self, i: int) -> list[int]:
         """Non-constant parents of node ``i`` (each once), by id."""
         nodes = self.graph.nodes
         return sorted({q for q in nodes[i].parents if nodes[q].kind != "const"})
 
     # -- forward --------------------------------------------------------------
-    def forward_index(self, seed: Mapping[str, float]) -> int | None:
-        want = {k: float(v) for k, v in seed.items() if v != 0}
-        for k, f in enumerate(self.trace.forward):
-            if {a: b for a, b in f.seed.items() if b != 0} == want:
-                return k
-        return None
-
     def _forward(self, k: int) -> dict[int, ForwardStep]:
         if k not in self._fwd:
             self._fwd[k] = {s.node: s for s in self.trace.forward_steps(k)}
@@ -105,14 +88,6 @@ class Expected:
 
     def output_node(self, k: int) -> int:
         return self.graph.output_id(self.trace.reverse[k].output)
-
-    def reverse_terms(self, k: int, j: int) -> dict[int, float]:
-        """Per child of node ``j``: the sum of its chain-rule terms adjoint(child)·∂child/∂j."""
-        s = self._reverse(k).get(j)
-        out: dict[int, float] = {}
-        for t in (s.terms if s is not None else ()):
-            out[t.child] = out.get(t.child, 0.0) + float(t.value)
-        return out
 
     # -- a node's operation on the student's own numbers ------------------------
     @cached_property

@@ -34,6 +34,15 @@ from .report import (CARRIED, CORRECT, INVALID_STEP, MISSING_TERM, UNREADABLE, W
 from .symbols import Sym, written_name
 
 CARRIER = {"reverse": "adj", "forward": "tan"}
+# a missing chain-rule term, written in the notation of the student's line
+TERM_IN = {
+    ("reverse", "leibniz"): "d{out}/d{c}*d{c}/d{j}",
+    ("reverse", "prefix"): "adj_{c}*{partial}",
+    ("reverse", "mark"): "{c_bar}·{partial}",
+    ("forward", "leibniz"): "d{c}/d{seed}*{partial}",
+    ("forward", "prefix"): "tan_{c}*{partial}",
+    ("forward", "mark"): "{c_dot}·{partial}",
+}
 
 
 def split_terms(g: Graph, root: int, sign: int = 1) -> list[tuple[int, int]]:
@@ -552,25 +561,18 @@ class ChainJudging(ValueJudging):
                 return
 
     def _missing_text(self, e: Entry, mode: str, c: int, node: int, term: float) -> str:
+        """What is missing, and the term to add, written in the line's own notation."""
+        child, parent = (c, node) if mode == "reverse" else (node, c)
+        sym = TERM_IN[(mode, e.style)].format(
+            out=self.out_name(e.k) if mode == "reverse" else "",  # type: ignore[arg-type]
+            seed=next((n for n, v in (e.seed or ()) if v != 0), "x"), c=self.sname(c),
+            j=self.sname(node), partial=_paren(self.partial_text(child, parent)),
+            c_bar=_mark(self.sname(c), "\u0304"), c_dot=_mark(self.sname(c), "\u0307"))
         if mode == "reverse":
-            users = self.units.children(node)
-            out = self.out_name(e.k)  # type: ignore[arg-type]
-            if e.style == "leibniz":
-                sym = f"d{out}/d{self.sname(c)}*d{self.sname(c)}/d{self.sname(node)}"
-            elif e.style == "prefix":
-                sym = f"adj_{self.sname(c)}*{_paren(self.partial_text(c, node))}"
-            else:
-                sym = f"{_mark(self.sname(c), chr(0x304))}·{_paren(self.partial_text(c, node))}"
+            users = [self.sname(u) for u in self.units.children(node)]
             return (f"misses the term from child {self.sname(c)} = {self.step_text(c)}: "
-                    f"{self.sname(node)} is used by {_join([self.sname(u) for u in users])}, so "
-                    f"its adjoint sums one term per child; add {sym} = {describe(term)}")
-        seedvar = next((n for n, v in (e.seed or ()) if v != 0), "x")
-        if e.style == "leibniz":
-            sym = f"d{self.sname(c)}/d{seedvar}*{_paren(self.partial_text(node, c))}"
-        elif e.style == "prefix":
-            sym = f"tan_{self.sname(c)}*{_paren(self.partial_text(node, c))}"
-        else:
-            sym = f"{_mark(self.sname(c), chr(0x307))}·{_paren(self.partial_text(node, c))}"
+                    f"{self.sname(node)} is used by {_join(users)}, so its adjoint sums one "
+                    f"term per child; add {sym} = {describe(term)}")
         return (f"misses the term from parent {self.sname(c)}: {self.sname(node)} = "
                 f"{self.step_text(node)} uses "
                 f"{_join([self.sname(p) for p in self.units.parents(node)])}; "

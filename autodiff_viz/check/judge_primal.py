@@ -4,10 +4,10 @@
 >>> from autodiff_viz.check.table_grader import TableGrader
 >>> key = load_key({"expression": "sin(x1) + x1*x2", "at": {"x1": 2, "x2": 3},
 ...                 "ask": [{"kind": "trace"}]})
->>> g = TableGrader(key, key.point(), "a = x1\\nb = x2\\nc = a*b = 6\\nd = sin(a) = 0.95\\n"
-...                 "e = d + c = 6.95")
->>> [(e.lhs, e.verdict) for e in g.entries]
-[('a', 'correct'), ('b', 'correct'), ('c', 'correct'), ('d', 'wrong value'), ('e', 'carried')]
+>>> g = TableGrader(key, key.point(), "z = sin(x1) + x1*x2 at x1=2, x2=5\\n"
+...                 "c = x1*x2 = 2*4 = 6")
+>>> [(e.verdict, e.message) for e in g.entries]
+[('wrong value', "this is not the problem's point: x2 is 3, not 5"), ('wrong value', 'in the working, 4 should be x2 = 3')]
 """
 from __future__ import annotations
 
