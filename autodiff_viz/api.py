@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .errors import InputError
 from .ops import CONSTANTS

@@ -16,7 +16,7 @@ from typing import Iterable, NamedTuple
 
 from .errors import ParseError
 from .graph import Graph, GraphBuilder
-from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS, Op
+from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
 
 _TOKEN = re.compile(r"""
  (?P<ws>[ \t\r\f]+|\\\n)
