@@ -108,10 +108,11 @@ def _bad(mask: Value) -> bool:
 
 def _first_bad(mask: Value, args: list[Value]) -> tuple[Any, str]:
     """The offending argument values and where (point index) for an error message."""
-    if np.ndim(mask) == 0:
+    shape = np.broadcast_shapes(np.shape(mask), *(np.shape(a) for a in args))
+    if shape == ():
         return tuple(float(a) for a in args), ""
-    idx = tuple(int(j) for j in np.argwhere(mask)[0])
-    vals = tuple(float(np.broadcast_to(a, np.shape(mask))[idx]) for a in args)
+    idx = tuple(int(j) for j in np.argwhere(np.broadcast_to(mask, shape))[0])
+    vals = tuple(float(np.broadcast_to(a, shape)[idx]) for a in args)
     return vals, f" at point {idx if len(idx) > 1 else idx[0]}"
 
 

@@ -161,7 +161,7 @@ class Tolerance:
             if d is not None and sig is not None and "." not in text and "e" not in text.lower():
                 d = max(d, self.whole_number_digits - (sig + d))  # 3 is 3.00
             if d is not None and sig is not None:
-                half = 0.5 * 10.0 ** (-d)
+                half = 0.5 * 10.0 ** -max(-300, min(300, d))  # 1e400 is not a figure
                 if abs(float(got) - true) <= half * (1 + 1e-9) + 1e-12 * abs(true):
                     if sig >= self.min_digits and (self.min_decimals is None
                                                    or d >= self.min_decimals):

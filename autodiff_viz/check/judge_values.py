@@ -221,7 +221,7 @@ class ValueJudging(PrimalMapping):
                 if not math.isfinite(c):
                     continue
                 # rounding errors of the written numbers, carried through a product or a sum
-                slack = sum(0.5 * 10.0 ** -x.decimals * max(1.0, abs(c) / max(abs(float(x)), 1e-12))  # type: ignore[operator]
+                slack = sum(0.5 * 10.0 ** -max(-300, min(300, x.decimals)) * max(1.0, abs(c) / max(abs(float(x)), 1e-12))  # type: ignore[operator]
                             for x in lits)
                 if self.tol.close(v, c) or abs(v - c) <= slack + 1e-12:
                     return True

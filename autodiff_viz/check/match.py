@@ -69,7 +69,10 @@ def _algebraic(g: Graph, k: int) -> bool:
     n = g.nodes[k]
     if n.kind != "op" or n.op.name not in ALGEBRAIC:  # type: ignore[union-attr]
         return False
-    return n.op.name != "div" or g.nodes[n.parents[1]].kind == "const"  # type: ignore[union-attr]
+    if n.op.name != "div":  # type: ignore[union-attr]
+        return True
+    d = g.nodes[n.parents[1]]
+    return d.kind == "const" and float(d.value) != 0.0  # type: ignore[arg-type]
 
 
 def terms(g: Graph, node: int, is_open: Callable[[int], bool]

@@ -139,6 +139,8 @@ class Units:
     # -- formulas for messages -----------------------------------------------------------
     def formula(self, u: int, name: Callable[[int], str]) -> str:
         """Unit ``u``'s definition in terms of its parents, each shown as ``name(parent)``."""
+        if self.graph.nodes[u].kind != "op":
+            return name(u)
         members = self.of(u)
         texts: dict[int, tuple[str, int]] = {}
         for m in sorted(members):
@@ -158,6 +160,8 @@ class Units:
     def partial_formula(self, u: int, q: int, name: Callable[[int], str]) -> str:
         """∂u/∂q as a formula in the parents' names (the chain rule through the members)."""
         nodes = self.graph.nodes
+        if nodes[u].kind != "op":
+            return "0"
         members = self.of(u)
         texts: dict[int, tuple[str, int]] = {}
         for m in sorted(members):
