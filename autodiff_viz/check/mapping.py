@@ -84,8 +84,10 @@ class PrimalMapping(NameLookup):
         absorbed = {root: set(inner) - named for root, inner in self.covered.items()
                     if root in named}
         self.units = Units(self.graph, self.ex, absorbed)
+        self.shown.clear()
 
     def _bind(self, name: str, node: int, how: str) -> None:
+        self.shown.clear()  # what unnamed nodes are shown as may use this name
         self.map[name] = node
         self.how[name] = how
         self.node_name.setdefault(node, name)

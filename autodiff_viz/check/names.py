@@ -91,6 +91,7 @@ class NameLookup:
     dashed: set[str]
     bound: frozenset[str]  # constant names (e, pi) that are variables here
     covered: dict[int, frozenset[int]]  # a primal line's node -> inner nodes it goes through
+    shown: dict[int, str]  # sname of the nodes the student did not name (reset on a new name)
     units: Units  # the student's graph (see .units)
 
 
@@ -152,7 +153,7 @@ class NameLookup:
             return n.name or ""
         if n.kind == "const":
             return n.text or ""
-        cache = self.__dict__.setdefault("_sname_cache", {})
+        cache = self.shown
         if node not in cache:
             cache[node] = "…"  # a guard while the definition below is written
             expr = self.step_text(node)

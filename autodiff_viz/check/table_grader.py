@@ -61,6 +61,7 @@ class TableGrader(PrimalJudging, ChainJudging):
                 if g.nodes[i].kind != "const":
                     self.labels.setdefault(label, i)
         self.covered: dict[int, frozenset[int]] = {}  # a line's node -> inner nodes it covers
+        self.shown: dict[int, str] = {}
         self.units = Units(self.graph, self.ex, {})  # one-node units until lines are matched
         self._prescan()
         self.entries: list[Entry] = [self._classify(line) for line in self._context_lines()]
