@@ -191,7 +191,9 @@ def test_e_and_pi_as_names_in_keys_and_tables() -> None:
            "ask": [{"kind": "trace"}]}
     table = "a = log(x1) = 0.693\nb = x1*x2 = 10\ne = sin(x2) = -0.959\nf = a + b = 10.693\n" \
             "g = f - e = 11.652\n"
-    assert av.check(key, table).score == 5
+    r = av.check(key, table)
+    assert r.score == 5
+    assert r.notes == ["e is your name for a step here (line 3), not the constant e = 2.71828"]
 
 
 def test_keys_name_nodes_without_ambiguity() -> None:

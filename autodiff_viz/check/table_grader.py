@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..graph import Graph
+from ..ops import CONSTANTS
 from .expected import Expected
 from .figures import Figure, Tolerance
 from .judge_chain import ChainJudging
@@ -67,6 +68,10 @@ class TableGrader(PrimalJudging, ChainJudging):
         self.entries: list[Entry] = [self._classify(line) for line in self._context_lines()]
         for index, e in enumerate(self.entries):
             e.index = index
+        for name in sorted(self.bound & self.table_names - set(self.graph.user_names)):
+            line = next(e.line.lineno for e in self.entries if e.lhs == name)
+            self.notes.append(f"{name} is your name for a step here (line {line}), not the "
+                              f"constant {name} = {CONSTANTS[name]:.6g}")
         self._grade_headings()
         self._map_primal()
         self._build_units()
