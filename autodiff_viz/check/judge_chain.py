@@ -268,6 +268,7 @@ class ChainJudging(ValueJudging):
             if e.node is not None and not e.role:
                 last[(e.k if mode == "reverse" else e.seed, e.node)] = e
         prev: dict[tuple, tuple[Entry, set[int]]] = {}
+        partials: dict[tuple, list[Entry]] = {}  # the earlier lines of each node's sum
         for e in entries:
             if mode == "reverse" and e.k is None:
                 e.verdict, e.message = UNREADABLE, "the key has no reverse pass for this output"
@@ -281,8 +282,9 @@ class ChainJudging(ValueJudging):
             before = prev.get(slot)
             covered = self._guard(e, self._grade_chain, mode, final, before)
             if final and e.role == "" and e.verdict in (CORRECT, CARRIED):
-                self._inherit(e, [p for p in entries if p.role == "partial" and p.node == e.node
-                                  and (p.k, p.seed) == (e.k, e.seed) and p.verdict])
+                self._inherit(e, partials.get(slot, []))
+            if e.role == "partial":
+                partials.setdefault(slot, []).append(e)
             if isinstance(covered, set) and e.role != "restates":
                 prev[slot] = (e, covered)
             self._record(("sum", id(e)), e)  # what a later line adding to it reads
