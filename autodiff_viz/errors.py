@@ -70,6 +70,11 @@ class InputError(AutodiffVizError):
     """Bad input values: missing or unknown variables, unusable numbers, bad options."""
 
 
+class ShapeError(ParseError):
+    """Operands whose shapes do not fit (``W @ x`` with W 2×3 and x of 2): names both
+    operands and their shapes, with a caret at the operator."""
+
+
 class EvaluationError(AutodiffVizError):
     """A pass could not be carried out on the given values."""
 

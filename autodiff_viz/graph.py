@@ -47,6 +47,7 @@ class Node(NamedTuple):
     value: float | None = None  # constants only
     text: str | None = None  # constants only: "2", "pi", "-0.5"
     span: tuple[int, int] | None = None  # where it was first written
+    at: tuple[int, int] | None = None  # operations: where their operator or name is
 
 
 class Graph:
@@ -91,6 +92,12 @@ class Graph:
             for pos, p in enumerate(n.parents):
                 kids[p].append((n.id, pos))
         return tuple(tuple(k) for k in kids)
+
+    @cached_property
+    def tensor(self) -> bool:
+        """Has operations on whole vectors or matrices (then inputs are tensors, not a batch
+        of points)."""
+        return any(n.kind == "op" and n.op.tensor for n in self.nodes)  # type: ignore[union-attr]
 
     @cached_property
     def op_count(self) -> int:
@@ -247,7 +254,7 @@ class Graph:
         consts = [self.nodes[q].value if self.nodes[q].kind == "const" else None
                   for q in n.parents]
         text = n.op.partial_formula(k, args, consts)  # type: ignore[union-attr]
-        if style == "text":
+        if style == "text" or n.op.tensor:  # type: ignore[union-attr]  # matrix notation as is
             return text
         from .parser import reformat  # the formula is in our language: reprint it
         # Names such as v-1 do not parse back as one name: reprint with placeholder
@@ -394,7 +401,8 @@ class GraphBuilder:
             self._keys[key] = self._add(kind="const", value=float(value), text=text, span=span)
         return self._keys[key]
 
-    def apply(self, op: Op, args: list[int], span: tuple[int, int] | None = None) -> int:
+    def apply(self, op: Op, args: list[int], span: tuple[int, int] | None = None,
+              at: tuple[int, int] | None = None) -> int:
         if op.name == "neg" and self._nodes[args[0]].kind == "const":
             c = self._nodes[args[0]]
             text = c.text[1:] if c.text.startswith("-") else "-" + c.text  # type: ignore
@@ -402,7 +410,7 @@ class GraphBuilder:
         key = (op.name, tuple(args))
         if self.share and key in self._keys:
             return self._keys[key]
-        i = self._add(kind="op", op=op, parents=tuple(args), span=span)
+        i = self._add(kind="op", op=op, parents=tuple(args), span=span, at=at)
         self._keys[key] = i
         return i
 
@@ -411,7 +419,7 @@ class GraphBuilder:
         self.named[name] = i
         n = self._nodes[i]
         if n.kind == "op" and n.name is None:
-            self._nodes[i] = Node(n.id, n.kind, n.op, n.parents, name, n.value, n.text, n.span)
+            self._nodes[i] = n._replace(name=name)
 
     def build(self, outputs: list[tuple[str, int]], source: str | None = None,
               notes: tuple[str, ...] = ()) -> Graph:
@@ -423,7 +431,7 @@ class GraphBuilder:
             new[old] = k
         remap = new.__getitem__
         src = self._nodes
-        nodes = [Node(k, n.kind, n.op, tuple(map(remap, n.parents)), n.name, n.value, n.text,
-                      n.span) for k, n in enumerate(src[o] for o in order)]
+        nodes = [n._replace(id=k, parents=tuple(map(remap, n.parents)))
+                 for k, n in enumerate(src[o] for o in order)]
         return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share, notes)
 

@@ -11,7 +11,7 @@ convention at non-differentiable points. Forward and reverse mode both read
 >>> OPS["mul"].partial_formula(1, ["w1", "w2"], [None, None])
 'w1'
 >>> sorted(FUNCTIONS)[:4]
-['abs', 'cos', 'exp', 'hard_tanh']
+['abs', 'bce', 'cos', 'cross_entropy']
 """
 from __future__ import annotations
 
@@ -50,13 +50,26 @@ class Op:
     nondiff: Callable[..., Array] | None = None  # mask of non-differentiable points
     convention: str = ""  # the subgradient used at those points
     doc: str = ""
+    # Tensor operations (not elementwise) have no local partial per element: each argument
+    # gets a vector-Jacobian product and a Jacobian-vector product instead, read by reverse
+    # and forward mode alike, and a rule for the result's shape.
+    tensor: bool = False
+    vjp: tuple[Callable[..., Array], ...] = ()  # per argument: (*args, out, g) -> its adjoint term
+    jvp: tuple[Callable[..., Array], ...] = ()  # per argument: (*args, out, t) -> the output's term
+    vjp_formulas: tuple[str, ...] = ()  # per argument, matrix notation: ``{g} {1}ᵀ``
+    jvp_formulas: tuple[str, ...] = ()  # per argument, the output's tangent term: ``{t} {1}``
+    shape: Callable[..., tuple[int, ...]] | None = None  # result shape; ValueError if none
 
     @property
     def arity(self) -> int:
         return len(self.params)
 
-    def partial_formula(self, i: int, args: list[str], consts: list[float | None]) -> str:
-        """The formula of ∂op/∂arg_i in terms of the argument atoms ``args``."""
+    def partial_formula(self, i: int, args: list[str], consts: list[float | None],
+                        g: str = "ḡ") -> str:
+        """The formula of ∂op/∂arg_i in terms of the argument atoms ``args``; for a tensor
+        operation, its vector-Jacobian product for the adjoint ``g`` (``ḡ w2ᵀ``)."""
+        if self.tensor:
+            return self.vjp_formulas[i].format(*args, g=g)
         f = self.formulas[i]
         return f(args, consts) if callable(f) else f.format(*args)
 
@@ -81,6 +94,75 @@ def _pow_base_formula(args: list[str], consts: list[float | None]) -> str:
         ex = _fmt_const(e)
         return f"{b}*{a}^{ex if e >= 0 else '(' + ex + ')'}"
     return f"{b}*{a}^({b} - 1)"
+
+
+def _matrices(a: Array, b: Array) -> tuple[Array, Array, tuple[int, ...], tuple[int, ...]]:
+    """``a @ b`` as a product of matrices: a vector is a row on the left, a column on the
+    right (numpy's rule); also the shapes to put the results back in."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b), a.shape, b.shape
+
+
+def _matmul_vjp_a(a: Array, b: Array, out: Array, g: Array) -> Array:
+    a2, b2, sa, _ = _matrices(a, b)
+    return (np.reshape(g, (a2.shape[0], b2.shape[1])) @ b2.T).reshape(sa)
+
+
+def _matmul_vjp_b(a: Array, b: Array, out: Array, g: Array) -> Array:
+    a2, b2, _, sb = _matrices(a, b)
+    return (a2.T @ np.reshape(g, (a2.shape[0], b2.shape[1]))).reshape(sb)
+
+
+def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    if not a or not b or len(a) > 2 or len(b) > 2:
+        raise ValueError("@ multiplies vectors and matrices (1 or 2 axes); use * for numbers")
+    if a[-1] != b[0]:
+        raise ValueError("the inner sizes must agree")
+    return a[:-1] + b[1:]
+
+
+def _softmax(z: Array) -> Array:
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _logsumexp(z: Array) -> Array:
+    m = np.max(z, axis=-1, keepdims=True)
+    return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def _one_hot(y: Array, z: Array) -> Array:
+    """Labels as one-hot rows: ``y`` is one-hot already, or class indices (0-based)."""
+    y = np.asarray(y, dtype=float)
+    if y.shape == np.shape(z):
+        return y
+    k = np.shape(z)[-1]
+    idx = y.astype(int)
+    return (np.arange(k) == idx[..., None]).astype(float)
+
+
+def _rows(z: Array) -> int:
+    """How many examples a loss averages over: the leading axes of ``z``."""
+    return int(np.prod(np.shape(z)[:-1])) if np.ndim(z) > 1 else 1
+
+
+def _cross_entropy(z: Array, y: Array) -> Array:
+    return -np.sum(_one_hot(y, z) * (z - _logsumexp(z)[..., None])) / _rows(z)
+
+
+def _labels_shape(z: tuple[int, ...], y: tuple[int, ...]) -> tuple[int, ...]:
+    if not z:
+        raise ValueError("the logits must be a vector (or a matrix, one row per example)")
+    if y != z and y != z[:-1]:
+        raise ValueError("the labels must be one-hot (the logits' shape) or class indices "
+                         "(one per row)")
+    return ()
+
+
+def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    if a != b:
+        raise ValueError("a loss compares two arrays of the same shape")
+    return ()
 
 
 def _op(name: str, params: str, fn: Callable[..., Array], partials: tuple, formulas: tuple,
@@ -173,6 +255,94 @@ _TABLE: list[Op] = [
         doc="min(a, b, ...): several arguments fold left"),
 ]
 
+_NONE: tuple = ()
+_TENSOR_TABLE: list[Op] = [
+    # --- vectors and matrices: vector-Jacobian and Jacobian-vector products ------------
+    _op("matmul", "a b", lambda a, b: np.matmul(a, b), _NONE, _NONE, kind="infix", symbol="@",
+        unicode="@", latex="{0} {1}", prec=PREC_MUL, tensor=True,
+        vjp=(_matmul_vjp_a, _matmul_vjp_b),
+        jvp=(lambda a, b, o, t: np.matmul(t, b), lambda a, b, o, t: np.matmul(a, t)),
+        vjp_formulas=("{g} {1}ᵀ", "{0}ᵀ {g}"), jvp_formulas=("{t} {1}", "{0} {t}"),
+        shape=_matmul_shape,
+        doc="matrix product (vector·matrix, matrix·vector, dot of vectors)"),
+    _op("transpose", "a", lambda a: np.transpose(a), _NONE, _NONE, kind="postfix",
+        symbol=".T", unicode="ᵀ", latex="{0}^{{\\top}}", prec=PREC_POW + 5, tensor=True,
+        vjp=(lambda a, o, g: np.transpose(g),),
+        jvp=(lambda a, o, t: np.transpose(t),), vjp_formulas=("{g}ᵀ",), jvp_formulas=("{t}ᵀ",),
+        shape=lambda a: a[::-1], doc="W.T, W^T or transpose(W)"),
+    _op("sum", "x", lambda x: np.sum(x), _NONE, _NONE, latex="\\sum {0}", tensor=True,
+        vjp=(lambda x, o, g: np.broadcast_to(g, np.shape(x)),),
+        jvp=(lambda x, o, t: np.sum(t),), vjp_formulas=("{g} 1",), jvp_formulas=("Σ{t}",),
+        shape=lambda x: (),
+        doc="the sum of every entry"),
+    _op("mean", "x", lambda x: np.mean(x), _NONE, _NONE, latex="\\operatorname{{mean}} {0}",
+        tensor=True, vjp=(lambda x, o, g: np.broadcast_to(g / max(np.size(x), 1), np.shape(x)),),
+        jvp=(lambda x, o, t: np.mean(t),), vjp_formulas=("{g} 1 / n",),
+        jvp_formulas=("Σ{t} / n",), shape=lambda x: (),
+        doc="the mean of every entry"),
+    _op("softmax", "z", _softmax, _NONE, _NONE, latex="\\operatorname{{softmax}}({0})",
+        tensor=True,
+        vjp=(lambda z, s, g: s * (g - np.sum(g * s, axis=-1, keepdims=True)),),
+        jvp=(lambda z, s, t: s * (t - np.sum(t * s, axis=-1, keepdims=True)),),
+        vjp_formulas=("s ⊙ ({g} − ⟨{g}, s⟩)",), jvp_formulas=("s ⊙ ({t} − ⟨{t}, s⟩)",),
+        shape=lambda z: z,
+        doc="e^z / Σ e^z over the last axis"),
+    _op("log_softmax", "z", lambda z: z - _logsumexp(z)[..., None], _NONE, _NONE,
+        latex="\\log\\operatorname{{softmax}}({0})", tensor=True,
+        vjp=(lambda z, o, g: g - np.exp(o) * np.sum(g, axis=-1, keepdims=True),),
+        jvp=(lambda z, o, t: t - np.sum(np.exp(o) * t, axis=-1, keepdims=True),),
+        vjp_formulas=("{g} − s Σ{g}",), jvp_formulas=("{t} − ⟨s, {t}⟩",), shape=lambda z: z,
+        doc="z − logsumexp(z)"),
+    _op("logsumexp", "z", _logsumexp, _NONE, _NONE, latex="\\log\\sum e^{{{0}}}",
+        tensor=True, vjp=(lambda z, o, g: np.asarray(g)[..., None] * _softmax(z),),
+        jvp=(lambda z, o, t: np.sum(_softmax(z) * t, axis=-1),),
+        vjp_formulas=("{g} softmax({0})",), jvp_formulas=("⟨softmax({0}), {t}⟩",),
+        shape=lambda z: z[:-1],
+        doc="log Σ e^z over the last axis"),
+    _op("outer", "a b", lambda a, b: np.outer(a, b), _NONE, _NONE,
+        latex="{0} {1}^{{\\top}}", tensor=True,
+        vjp=(lambda a, b, o, g: g @ b, lambda a, b, o, g: np.transpose(g) @ a),
+        jvp=(lambda a, b, o, t: np.outer(t, b), lambda a, b, o, t: np.outer(a, t)),
+        vjp_formulas=("{g} {1}", "{g}ᵀ {0}"), jvp_formulas=("{t} {1}ᵀ", "{0} {t}ᵀ"),
+        shape=lambda a, b: (int(np.prod(a)), int(np.prod(b))), doc="a bᵀ"),
+    _op("cross_entropy", "z y", _cross_entropy, _NONE, _NONE,
+        latex="\\operatorname{{CE}}({0}, {1})", tensor=True,
+        vjp=(lambda z, y, o, g: g * (_softmax(z) - _one_hot(y, z)) / _rows(z),
+             lambda z, y, o, g: (-g * (z - _logsumexp(z)[..., None]) / _rows(z))
+             if np.shape(y) == np.shape(z) else np.zeros(np.shape(y))),
+        jvp=(lambda z, y, o, t: np.sum((_softmax(z) - _one_hot(y, z)) * t) / _rows(z),
+             lambda z, y, o, t: -np.sum((z - _logsumexp(z)[..., None]) * t) / _rows(z)
+             if np.shape(y) == np.shape(z) else 0.0),
+        vjp_formulas=("{g} (softmax({0}) − {1})", "−{g} log softmax({0})"),
+        jvp_formulas=("⟨softmax({0}) − {1}, {t}⟩", "−⟨log softmax({0}), {t}⟩"),
+        shape=_labels_shape,
+        doc="cross-entropy of logits z and labels y (one-hot, or class indices from 0); "
+            "a matrix of logits is one example per row, averaged"),
+    _op("mse", "a b", lambda a, b: np.mean((np.asarray(a) - b) ** 2), _NONE, _NONE,
+        latex="\\operatorname{{MSE}}({0}, {1})", tensor=True,
+        vjp=(lambda a, b, o, g: g * 2 * (np.asarray(a) - b) / max(np.size(a), 1),
+             lambda a, b, o, g: -g * 2 * (np.asarray(a) - b) / max(np.size(a), 1)),
+        jvp=(lambda a, b, o, t: np.mean(2 * (np.asarray(a) - b) * t),
+             lambda a, b, o, t: -np.mean(2 * (np.asarray(a) - b) * t)),
+        vjp_formulas=("2 {g} ({0} − {1}) / n", "−2 {g} ({0} − {1}) / n"),
+        jvp_formulas=("2⟨{0} − {1}, {t}⟩ / n", "−2⟨{0} − {1}, {t}⟩ / n"), shape=_same_shape,
+        doc="mean squared error"),
+    _op("bce", "p y", lambda p, y: -np.mean(y * np.log(p) + (1 - np.asarray(y)) * np.log(1 - p)),
+        _NONE, _NONE, latex="\\operatorname{{BCE}}({0}, {1})", tensor=True,
+        vjp=(lambda p, y, o, g: g * (p - y) / (p * (1 - p)) / max(np.size(p), 1),
+             lambda p, y, o, g: -g * (np.log(p) - np.log(1 - p)) / max(np.size(p), 1)),
+        jvp=(lambda p, y, o, t: np.mean((p - y) / (p * (1 - p)) * t),
+             lambda p, y, o, t: -np.mean((np.log(p) - np.log(1 - p)) * t)),
+        vjp_formulas=("{g} ({0} − {1}) / ({0} (1 − {0})) / n", "−{g} log({0} / (1 − {0})) / n"),
+        jvp_formulas=("⟨({0} − {1}) / ({0} (1 − {0})), {t}⟩ / n",
+                      "−⟨log({0} / (1 − {0})), {t}⟩ / n"),
+        shape=_same_shape,
+        domain=((lambda p, y: (np.asarray(p) <= 0) | (np.asarray(p) >= 1),
+                 "bce needs probabilities strictly between 0 and 1"),),
+        doc="binary cross-entropy of probabilities p and labels y, averaged"),
+]
+_TABLE += _TENSOR_TABLE
+
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 """Every operation by canonical name."""
 
@@ -186,6 +356,8 @@ for _o in _TABLE:
         for _n in (_o.name, *_o.aliases):
             FUNCTIONS[_n] = _o
 FUNCTIONS["pow"] = OPS["pow"]
+FUNCTIONS["transpose"] = OPS["transpose"]
+FUNCTIONS.pop("T", None)  # T is a postfix (W^T), not a function name
 
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
 """Named constants of the expression language."""

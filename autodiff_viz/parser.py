@@ -23,7 +23,8 @@ _TOKEN = re.compile(r"""
 |(?P<comment>\#[^\n]*)
 |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
 |(?P<name>[^\W\d]\w*)
-|(?P<op>\*\*|[-+*/^·×−])
+|(?P<post>\.T(?![\w.]))
+|(?P<op>\*\*|[-+*/^·×−@])
 |(?P<lp>\()
 |(?P<rp>\))
 |(?P<comma>,)
@@ -85,6 +86,7 @@ class _Parser:
         self.variables: dict[str, str] = {n: "it is given a value" for n in variables
                                           if n in CONSTANTS}
         self.shadowed: list[str] = []  # bound constant names the text uses, in order
+        self.t_is_name: bool | None = None  # is T a name anywhere (then W^T is a power)
         self.scope: dict[str, int] = {}  # names assigned so far
         self.assigned_at: dict[str, int] = {}
         self.input_at: dict[str, int] = {}
@@ -170,11 +172,12 @@ class _Parser:
             _, op, s, _e = stack.pop()
             if op.kind == "prefix":
                 a = operands.pop()
-                operands.append((b.apply(op, [a[0]], (s, a[2])), s, a[2]))
+                operands.append((b.apply(op, [a[0]], (s, a[2]), (s, _e)), s, a[2]))
             else:
                 r = operands.pop()
                 left = operands.pop()
-                operands.append((b.apply(op, [left[0], r[0]], (left[1], r[2])), left[1], r[2]))
+                operands.append((b.apply(op, [left[0], r[0]], (left[1], r[2]), (s, _e)),
+                                 left[1], r[2]))
 
         def pop_to_frame() -> list | None:
             while stack and stack[-1][0] == "op":
@@ -228,6 +231,14 @@ class _Parser:
                 else:
                     raise self._expected_operand(t, toks[i - 1] if i else None)
             else:
+                if t.kind == "post" or (t.kind == "op" and t.text == "^" and self._transposes(toks, i)):
+                    node, s, e = operands.pop()  # W.T and W^T: transpose, binding tightest
+                    end = t.end if t.kind == "post" else toks[i + 1].end
+                    operands.append((b.apply(OPS["transpose"], [node], (s, end), (t.start, end)),
+                                     s, end))
+                    last_end = end
+                    i += 1 if t.kind == "post" else 2
+                    continue
                 if t.kind == "op":
                     op = INFIX[t.text]
                     while stack and stack[-1][0] == "op" and (
@@ -280,6 +291,19 @@ class _Parser:
         node = operands[-1][0]
         return node
 
+    def _transposes(self, toks: list[Token], i: int) -> bool:
+        """``W^T`` is W transposed, unless the text uses ``T`` as a name somewhere else."""
+        if i + 1 >= len(toks) or toks[i + 1].kind != "name" or toks[i + 1].text != "T":
+            return False
+        if i + 2 < len(toks) and toks[i + 2].kind in ("lp", "name", "num"):
+            return False
+        if self.t_is_name is None:
+            tt = tokenize(self.src)
+            self.t_is_name = "T" in self.variables or any(
+                x.kind == "name" and x.text == "T" and not (k and tt[k - 1].text == "^")
+                for k, x in enumerate(tt))
+        return not self.t_is_name
+
     def _expected_operand(self, t: Token, prev: Token | None) -> ParseError:
         what = {"rp": "')'", "comma": "','", "eq": "'='", "op": repr(t.text)}.get(t.kind, repr(t.text))
         if t.kind == "rp" and prev is not None and prev.kind == "lp":
@@ -325,7 +349,7 @@ class _Parser:
                 raise self.error(f"{name}() needs at least 2 arguments, got {count}", start, end)
             node = positional[0][0]
             for a in positional[1:]:
-                node = self.b.apply(op, [node, a[0]], (start, end))
+                node = self.b.apply(op, [node, a[0]], (start, end), (start, name_end))
             operands.append((node, start, end))
             return
         if len(positional) > len(params):
@@ -348,7 +372,7 @@ class _Parser:
                 else:
                     raise self.error(f"{name}() is missing argument {p!r}", start, end,
                                      hint=f"{name} takes ({', '.join(params)})")
-        node = self.b.apply(op, [values[p] for p in params], (start, end))
+        node = self.b.apply(op, [values[p] for p in params], (start, end), (start, name_end))
         operands.append((node, start, end))
 
 

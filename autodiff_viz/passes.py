@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import DomainError, InputError
+from .errors import DomainError, InputError, ShapeError
 from .graph import Graph
 
 Value = Any  # float or numpy array
@@ -37,6 +37,8 @@ class PrimalRecord:
     flags: dict[int, list[str]]
     batch: bool  # True when inputs are arrays (one evaluation per point)
     shape: tuple[int, ...]  # broadcast shape of the inputs
+    tensor: bool = False  # a graph of vectors and matrices: every node has its own shape
+    shapes: list[tuple[int, ...]] = field(default_factory=list)  # tensor graphs: per node
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,78 @@ def _finite(v: Value, batch: bool) -> bool:
     return math.isfinite(np.sum(v)) or bool(np.isfinite(v).all())
 
 
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "a number" if not shape else "×".join(map(str, shape))
+
+
+def infer_shapes(graph: Graph, inputs: Mapping[str, Value]) -> list[tuple[int, ...]]:
+    """The shape of every node, from the inputs' values, before anything is evaluated.
+
+    A mismatch is a :class:`ShapeError` naming both operands and their shapes, with a
+    caret at the operator.
+    """
+    shapes: list[tuple[int, ...]] = []
+    for n in graph.nodes:
+        if n.kind == "input":
+            shapes.append(tuple(np.shape(inputs[n.name])))  # type: ignore[index]
+        elif n.kind == "const":
+            shapes.append(())
+        else:
+            args = [shapes[q] for q in n.parents]
+            try:
+                shapes.append(tuple(n.op.shape(*args)) if n.op.shape  # type: ignore[union-attr]
+                              else tuple(np.broadcast_shapes(*args)))
+            except ValueError as err:
+                raise _shape_error(graph, n.id, args, str(err)) from None
+    return shapes
+
+
+def _shape_error(graph: Graph, i: int, shapes: list[tuple[int, ...]], why: str) -> ShapeError:
+    n = graph.nodes[i]
+    exprs = graph.expressions("text", limit=40)
+    names = graph.display_names("w")
+    operands = " and ".join(f"{exprs[q] or names[q]} is {_shape_text(s)}"
+                            for q, s in zip(n.parents, shapes) if graph.nodes[q].kind != "const")
+    if "broadcast" in why or not why:
+        why = "their shapes do not broadcast (sizes must be equal, or 1)"
+    what = n.op.symbol if n.op.kind in ("infix", "postfix") else n.op.name  # type: ignore[union-attr]
+    message = f"shapes do not fit for {what}: {operands}; {why}"
+    hint = ("W @ x needs W's columns = x's length; use W.T to transpose"
+            if n.op.name == "matmul" else "check the shapes of the values you gave")  # type: ignore[union-attr]
+    if graph.source is not None and (n.at or n.span):
+        start, end = n.at or n.span  # type: ignore[misc]
+        return ShapeError(message, graph.source, start, end, hint)
+    text = exprs[i] or graph.formula(i)
+    return ShapeError(message, text, 0, len(text), hint)
+
+
+def _unbroadcast(x: Value, shape: tuple[int, ...]) -> Value:
+    """``x`` summed over the axes broadcasting added to ``shape`` (the adjoint of a
+    broadcast value is the sum of the adjoints of its copies)."""
+    if np.shape(x) == shape:
+        return x
+    x = np.asarray(x)
+    while x.ndim > len(shape):
+        x = x.sum(axis=0)
+    for ax, n in enumerate(shape):
+        if n == 1 and x.shape[ax] != 1:
+            x = x.sum(axis=ax, keepdims=True)
+    return x if shape else np.float64(x)
+
+
 def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
-    """Evaluate every node from the inputs to the outputs, storing each value."""
+    """Evaluate every node from the inputs to the outputs, storing each value.
+
+    A graph of vectors and matrices (``graph.tensor``) has its shapes checked first; in
+    a graph of elementwise operations, arrays are a batch of points.
+    """
     inputs = check_inputs(graph, at)
+    tensor = graph.tensor
+    node_shapes: list[tuple[int, ...]] = infer_shapes(graph, inputs) if tensor else []
     shapes = [np.shape(v) for v in inputs.values()]
-    batch = any(len(s) for s in shapes)
+    batch = not tensor and any(len(s) for s in shapes)
     try:
-        shape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+        shape = tuple(np.broadcast_shapes(*shapes)) if shapes and not tensor else ()
     except ValueError:
         raise InputError("input arrays have shapes that do not broadcast together: "
                          + ", ".join(f"{n}{np.shape(v)}" for n, v in inputs.items()),
@@ -167,10 +234,12 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
                 if _bad(bad):
                     raise _domain_error(graph, n.id, why, bad, args)
             v = op.fn(*args)  # type: ignore[union-attr]
-            if not _finite(v, batch):
+            if tensor and np.ndim(v) == 0:
+                v = np.float64(v)
+            if not _finite(v, batch or tensor):
                 flags.setdefault(n.id, []).append("overflow")
             values.append(v)
-    return PrimalRecord(values, flags, batch, shape)
+    return PrimalRecord(values, flags, batch, shape, tensor, node_shapes)
 
 
 def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
@@ -185,6 +254,9 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
                 partials.append(())
                 continue
             op = n.op
+            if op.tensor:  # type: ignore[union-attr]  # vector-Jacobian products instead
+                partials.append(tuple(None for _ in n.parents))
+                continue
             args = [values[p_] for p_ in n.parents]
             out = values[n.id]
             row: list[Value | None] = []
@@ -198,7 +270,8 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
                     if _bad(bad):
                         raise _domain_error(graph, n.id, pd[1], bad, args)
                 d = op.partials[k](*args, out)  # type: ignore[union-attr]
-                if d is not out and all(d is not a for a in args) and not _finite(d, p.batch):
+                if d is not out and all(d is not a for a in args) and not _finite(
+                        d, p.batch or p.tensor):
                     flags.setdefault(n.id, []).append("overflow")
                 row.append(d)
             if op.nondiff is not None and _bad(op.nondiff(*args)):  # type: ignore[union-attr]
@@ -219,17 +292,27 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
     zero = np.float64(0.0)
     nodes = graph.nodes
     partials = lin.partials
+    values = p.values
     with np.errstate(all="ignore"):
         for n in nodes:
             if n.kind == "input":
-                tangents.append(np.float64(seed.get(n.name, 0.0)))  # type: ignore[arg-type]
+                s = np.float64(seed.get(n.name, 0.0))  # type: ignore[arg-type]
+                if p.tensor:  # a whole input seeded: s in every entry
+                    s = np.full(p.shapes[n.id], s) if p.shapes[n.id] else s
+                tangents.append(s)
                 terms.append(())
             elif n.kind == "const":
                 tangents.append(zero)
                 terms.append(())
             else:
-                row = tuple(None if d is None else d * tangents[q]
-                            for d, q in zip(partials[n.id], n.parents))
+                if n.op.tensor:  # type: ignore[union-attr]
+                    args = [values[q] for q in n.parents]
+                    row = tuple(None if nodes[q].kind == "const" else
+                                n.op.jvp[k](*args, values[n.id], tangents[q])  # type: ignore[union-attr]
+                                for k, q in enumerate(n.parents))
+                else:
+                    row = tuple(None if d is None else d * tangents[q]
+                                for d, q in zip(partials[n.id], n.parents))
                 total = zero
                 for t in row:
                     if t is not None:
@@ -260,6 +343,9 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     zero = np.float64(0.0)
     adjoints: list[Value] = [None] * len(nodes)  # None: no term added yet (0)
     adjoints[out] = np.float64(seed)
+    if p.tensor and p.shapes[out]:  # a non-scalar output: the gradient of its sum
+        adjoints[out] = np.full(p.shapes[out], float(seed))
+    values = p.values
     terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
     partials = lin.partials
     order: list[int] = []
@@ -273,12 +359,19 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 continue
             a = adjoints[i]
             if a is None:
-                a = adjoints[i] = zero
+                a = adjoints[i] = zero if not p.tensor or not p.shapes[i] else np.zeros(p.shapes[i])
             one = np.ndim(a) == 0 and a == 1.0  # 1·d is d: skip a pass over arrays
+            tensor_op = n.op.tensor  # type: ignore[union-attr]
+            args = [values[q] for q in n.parents] if tensor_op else None
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):
-                if d is None:
+                if nodes[q].kind == "const" or (d is None and not tensor_op):
                     continue
-                c = d if one else a * d
+                if tensor_op:
+                    c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
+                else:
+                    c = d if one else a * d
+                if p.tensor:  # a broadcast argument: sum over the copies
+                    c = _unbroadcast(c, p.shapes[q])
                 terms[q].append((i, k, c))
                 prev = adjoints[q]
                 adjoints[q] = c if prev is None else prev + c

@@ -100,6 +100,13 @@ def apply_format(op: Op, args: list[tuple[str, int]], style: str = "text") -> tu
         if op.name in ("add", "sub"):
             return f"{a} {sym} {b}", op.prec
         return f"{a}{sym}{b}", op.prec
+    if op.kind == "postfix":  # W.T, Wᵀ, W^{\top}
+        (a, pa), = args
+        if pa < op.prec:
+            a = f"\\left({a}\\right)" if style == "latex" else f"({a})"
+        if style == "latex":
+            return op.latex.format(a), op.prec
+        return a + (op.unicode if style == "unicode" else op.symbol), op.prec
     if op.kind == "prefix":
         (a, pa), = args
         if pa < PREC_ATOM and pa <= op.prec:

@@ -146,6 +146,8 @@ class Trace:
         return self.graph.notes(self.notation)
 
     def _shaped(self, v: Any) -> Any:
+        if self.primal.tensor:  # vectors and matrices keep their own shapes
+            return float(v) if np.ndim(v) == 0 else np.asarray(v)
         if self.primal.batch:
             if np.shape(v) == self.primal.shape:
                 return v
@@ -190,6 +192,16 @@ class Trace:
             name = self.reverse[0].output
         return self.jacobian.get(name, {})
 
+    def seed_note(self, k: int = 0) -> str | None:
+        """Reverse pass ``k`` of an output that is not a number: what its seed means."""
+        r = self.reverse[k]
+        shape = np.shape(self.primal.values[self.graph.output_id(r.output)])
+        if not self.primal.tensor or not shape:
+            return None
+        return (f"{r.output} is {'×'.join(map(str, shape))}, not a number: its seed is all "
+                f"ones, so the adjoints are the gradient of sum({r.output}); a Σ term sums "
+                "the adjoint over the entries a broadcast value was copied to")
+
     def directional(self, k: int = 0) -> dict[str, Any]:
         """Output tangents of forward pass ``k``: the derivative along its seed direction."""
         f = self.forward[k]
@@ -217,7 +229,9 @@ class Trace:
                 partials = tuple(
                     LocalPartial(q, names[q], k, g.partial_formula(n.id, k, self.notation), _py(d))
                     for k, (q, d) in enumerate(zip(n.parents, self.linear.partials[n.id]))
-                    if d is not None)
+                    if d is not None or (n.op.tensor and g.nodes[q].kind != "const"))  # type: ignore[union-attr]
+                # a tensor operation has no partial per entry: its vector-Jacobian product
+                # in matrix notation, and the value None
             steps.append(PrimalStep(
                 n.id, names[n.id], labels[n.id], n.kind, n.op.name if n.op else None,
                 n.parents, tuple(names[q] for q in n.parents), g.formula(n.id, self.notation),

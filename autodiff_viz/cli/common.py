@@ -122,18 +122,22 @@ def read_source(expr: str) -> str:
 def _number(name: str, text: str) -> Any:
     from ..errors import InputError
 
+    import numpy as np
+
     text = text.strip()
     try:
-        if text.startswith("["):
+        if text.startswith("["):  # a vector [1,2] or a matrix [[1,1],[1,1]]
             value = json.loads(text)
-            if not isinstance(value, list) or not value or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            arr = np.asarray(value, dtype=float)
+            if arr.size == 0 or arr.ndim > 2 or any(isinstance(v, bool) for v in
+                                                      np.ravel(np.asarray(value, dtype=object))):
                 raise ValueError
-            return [float(v) for v in value]
+            return arr.tolist()
         return float(text)
-    except ValueError:
-        raise InputError(f"value of {name!r} is not a number: {text!r}",
-                         hint=f"write {name}=2.5 or {name}=[1,2,3]") from None
+    except (ValueError, TypeError):
+        raise InputError(f"value of {name!r} is not a number, a vector or a matrix: {text!r}",
+                         hint=f"write {name}=2.5, {name}=[1,2,3] or {name}=[[1,1],[1,1]] "
+                              "(rows of equal length)") from None
 
 
 def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:

@@ -34,9 +34,14 @@ def fmt(v: Any, digits: int | None = 4, style: str = "unicode") -> str:
     a = np.asarray(v, dtype=float)
     if a.ndim == 0:
         s = format_number(float(a), digits)
+    elif a.ndim > 1 and a.size <= 16:  # a small matrix in full, row by row
+        s = "[" + ", ".join("[" + ", ".join(format_number(float(x), digits) for x in row) + "]"
+                            for row in a.reshape(a.shape[0], -1)) + "]"
     else:
         items = [format_number(float(x), digits) for x in a.ravel()[:6]]
         s = "[" + ", ".join(items) + (", …" if a.size > 6 else "") + "]"
+        if a.ndim > 1:
+            s = "×".join(map(str, a.shape)) + " " + s
     return s.replace("-", "−") if style == "unicode" else s
 
 
@@ -44,6 +49,14 @@ def _atom(v: Any, digits: int | None, style: str) -> tuple[str, int]:
     s = fmt(v, digits, style)
     neg = s.startswith(("-", "−"))
     return s, PREC_NEG if neg else PREC_ATOM
+
+
+_ASCII = str.maketrans({"ᵀ": ".T", "⊙": "*", "−": "-", "⟨": "<", "⟩": ">", "Σ": "sum "})
+
+
+def _ascii(text: str, style: str) -> str:
+    """Matrix notation (ᵀ, ⊙, ⟨a, b⟩) in ASCII for the text style."""
+    return text if style == "unicode" else text.translate(_ASCII)
 
 
 def _paren(s: str) -> str:
@@ -121,6 +134,12 @@ def forward_term_parts(t: Trace, k: int, s: ForwardStep, term: ForwardTerm,
     """
     mul = "·" if style == "unicode" else "*"
     fstyle = "unicode" if style == "unicode" else "text"
+    op = t.graph.nodes[s.node].op
+    if op is not None and op.tensor:  # a Jacobian-vector product, in matrix notation
+        args = [t.names[q] for q in t.graph.nodes[s.node].parents]
+        jvp = op.jvp_formulas[term.position].format(
+            *args, t=tangent_name(t, k, term.parent_name, style))
+        return _ascii(jvp, style), "", fmt(term.value, digits, style)
     formula = _restyle(t.steps[s.node].partial(term.position).formula, fstyle)
     symbolic = f"{tangent_name(t, k, term.parent_name, style)}{mul}{_paren(formula)}"
     numeric = (f"{_paren(fmt(term.parent_tangent, digits, style))}{mul}"
@@ -160,6 +179,11 @@ def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
     """
     mul = "·" if style == "unicode" else "*"
     child = adjoint_name(t, k, term.child_name, style)
+    op = t.graph.nodes[term.child].op
+    if op is not None and op.tensor:  # a vector-Jacobian product, in matrix notation
+        args = [t.names[q] for q in t.graph.nodes[term.child].parents]
+        vjp = op.vjp_formulas[term.position].format(*args, g=child)
+        return _ascii(vjp, style), "", fmt(term.value, digits, style)
     if style == "unicode":
         formula = _restyle(t.steps[term.child].partial(term.position).formula, "unicode")
         symbolic = f"{child}{mul}{_paren(formula)}"
@@ -167,6 +191,10 @@ def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
         symbolic = f"{child}{mul}d{term.child_name}/d{s.name}"
     numeric = (f"{_paren(fmt(term.child_adjoint, digits, style))}{mul}"
                f"{_paren(fmt(term.partial, digits, style))}")
+    if np.shape(term.value) != np.broadcast_shapes(np.shape(term.child_adjoint),
+                                                   np.shape(term.partial)):
+        numeric = f"Σ{numeric}" if style == "unicode" else f"sum {numeric}"  # over the copies
+        symbolic = f"Σ{_paren(symbolic)}" if style == "unicode" else f"sum({symbolic})"
     return symbolic, numeric, fmt(term.value, digits, style)
 
 

@@ -202,7 +202,7 @@ def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str =
 def _shown(formula: str, value: Any, digits: int | None, style: str) -> str:
     formula = _restyle(formula, "unicode" if style == "unicode" else "text")
     number = fmt(value, digits, style)
-    return number if formula == number else f"{formula} = {number}"
+    return number if formula == number else formula if not number else f"{formula} = {number}"
 
 
 def _sum(n: int, term: Callable[[int], str], most: int = 6) -> str:

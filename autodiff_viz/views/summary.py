@@ -61,7 +61,7 @@ def partial_cells(t: Trace, node: int, digits: int | None = 4,
     out = []
     for p in s.partials:
         formula, value = _restyle(p.formula, fstyle), fmt(p.value, digits, style)
-        shown = value if formula == value else f"{formula} = {value}"
+        shown = value if formula == value else formula if not value else f"{formula} = {value}"
         out.append(f"{partial_name(s.name, p.parent_name, style)} = {shown}")
     return out
 

@@ -104,6 +104,7 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
 
     for k, r in enumerate(t.reverse):
         heading(f"Reverse trace for {r.output} (output to inputs)")
+        lines([n for n in [t.seed_note(k)] if n])
         rows = []
         for rs in t.reverse_steps(k):
             p = reverse_parts(t, k, rs, digits, style)

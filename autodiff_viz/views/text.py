@@ -35,6 +35,7 @@ def render_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str
         out += ["  " + forward_line(t, k, s, digits, style) for s in t.forward_steps(k)]
     for k, r in enumerate(t.reverse):
         out += ["", f"Reverse trace for {r.output} (output to inputs)"]
+        out += [f"  ({n})" for n in [t.seed_note(k)] if n]
         for s in t.reverse_steps(k):
             line = "  " + reverse_line(t, k, s, digits, style)
             if s.is_input:

@@ -1,0 +1,173 @@
+"""Vectors and matrices as graph nodes (issue 9, first part): every tensor operation's
+vector-Jacobian and Jacobian-vector products against central finite differences and against
+each other, the slides' XOR network matrix by matrix, a tensor graph against the same graph
+expanded to scalars, shape errors with a caret, and values from the command line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import autodiff_viz as av
+from autodiff_viz.ops import OPS
+
+RNG = np.random.default_rng(2024)
+
+# each tensor operation on random arguments of fitting shapes
+CASES = {
+    "matmul": [((3, 4), (4, 2)), ((4,), (4, 3)), ((3, 4), (4,)), ((5,), (5,))],
+    "transpose": [((3, 2),), ((4,),)],
+    "sum": [((3, 2),), ((4,),)],
+    "mean": [((3, 2),), ((4,),)],
+    "softmax": [((4,),), ((3, 5),)],
+    "log_softmax": [((4,),), ((3, 5),)],
+    "logsumexp": [((4,),), ((3, 5),)],
+    "outer": [((3,), (4,))],
+    "cross_entropy": [((4,), (4,)), ((3, 5), (3, 5))],
+    "mse": [((4,), (4,)), ((2, 3), (2, 3))],
+    "bce": [((4,), (4,))],
+}
+
+
+def _args(name: str, shapes: tuple) -> list[np.ndarray]:
+    out = [RNG.normal(size=s) for s in shapes]
+    if name == "bce":
+        out[0] = RNG.uniform(0.1, 0.9, size=shapes[0])
+        out[1] = RNG.uniform(0.0, 1.0, size=shapes[1])
+    if name == "cross_entropy":
+        out[1] = np.abs(out[1]) / np.abs(out[1]).sum(axis=-1, keepdims=True)  # distributions
+    return out
+
+
+def _source(name: str, n: int) -> str:
+    op = OPS[name]
+    a = ["a", "b"][:n]
+    if op.kind == "infix":
+        return f"a {op.symbol} b"
+    if op.kind == "postfix":
+        return "a.T"
+    return f"{name}({', '.join(a)})"
+
+
+def test_every_tensor_operation_is_tested() -> None:
+    assert {n for n, op in OPS.items() if op.tensor} == set(CASES)
+
+
+@pytest.mark.parametrize("name,shapes", [(n, s) for n, ss in CASES.items() for s in ss],
+                         ids=[f"{n}{s}" for n, ss in CASES.items() for s in ss])
+def test_vjp_and_jvp_against_finite_differences_and_each_other(name: str, shapes: tuple
+                                                               ) -> None:
+    args = _args(name, shapes)
+    names = ["a", "b"][:len(args)]
+    src = _source(name, len(args))
+    at = dict(zip(names, args))
+    t = av.trace(src, at, mode="reverse")
+    out = t.value
+    g = RNG.normal(size=np.shape(out))  # a random cotangent: reverse pass of <g, f>
+    scalar = av.trace(f"sum(({src}) * gg)" if np.ndim(out) else f"({src}) * gg",
+                      {**at, "gg": g}, mode="reverse")
+    for k, var in enumerate(names):
+        # oracle: central differences of <g, f> with respect to every entry of the argument
+        fd = np.zeros_like(args[k])
+        h = 1e-6
+        for idx in np.ndindex(args[k].shape):
+            e = np.zeros_like(args[k])
+            e[idx] = h
+            up = av.trace(src, {**at, var: args[k] + e}, mode="primal").value
+            down = av.trace(src, {**at, var: args[k] - e}, mode="primal").value
+            fd[idx] = np.sum(g * (np.asarray(up) - np.asarray(down))) / (2 * h)
+        np.testing.assert_allclose(scalar.gradient[var], fd, rtol=1e-5, atol=1e-7)
+        # forward against reverse: <g, J t> = <Jᵀ g, t> for a random direction t
+        tdir = RNG.normal(size=args[k].shape)
+        jvp = OPS[name].jvp[k](*args, out, tdir)
+        vjp = OPS[name].vjp[k](*args, out, g)
+        assert np.sum(g * jvp) == pytest.approx(np.sum(vjp * tdir), rel=1e-9, abs=1e-12)
+
+
+W = np.array([[1.0, 1.0], [1.0, 1.0]])
+C = np.array([0.0, -1.0])
+WV = np.array([1.0, -2.0])
+X = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=float)
+
+
+def test_the_slides_xor_network_matrix_by_matrix() -> None:
+    """f(x) = wᵀ max(0, Wᵀx + c) + b on the four inputs X (rows): the slide's matrices."""
+    t = av.trace("h = relu(X@W + c)\nf = h@w + b", {"X": X, "W": W, "c": C, "w": WV, "b": 0.0},
+                 mode="reverse")
+    v = {s.expression: np.asarray(s.value) for s in t.steps if s.kind == "op"}
+    np.testing.assert_array_equal(v["X@W"], [[0, 0], [1, 1], [1, 1], [2, 2]])
+    np.testing.assert_array_equal(v["X@W + c"], [[0, -1], [1, 0], [1, 0], [2, 1]])
+    np.testing.assert_array_equal(v["relu(X@W + c)"], [[0, 0], [1, 0], [1, 0], [2, 1]])
+    np.testing.assert_array_equal(t.value, [0, 1, 1, 0])
+    # the gradient of sum(f) by hand: ∂/∂b = 4 (b is copied to 4 rows), ∂/∂w = Σ rows of h
+    assert t.gradient["b"] == 4.0
+    np.testing.assert_array_equal(t.gradient["w"], [4, 1])
+    assert t.seed_note(0).startswith("f is 4, not a number: its seed is all ones")
+
+
+def test_a_tensor_graph_equals_the_same_graph_expanded_to_scalars() -> None:
+    """A 3-2-1 network with sigmoid and squared error, as matrices and entry by entry."""
+    x, W1, b1, w2 = (RNG.normal(size=3), RNG.normal(size=(2, 3)), RNG.normal(size=2),
+                     RNG.normal(size=2))
+    t = av.trace("h = sigmoid(W1@x + b1)\nL = (h@w2 - 0.5)^2",
+                 {"x": x, "W1": W1, "b1": b1, "w2": w2}, mode="reverse")
+    lines = [f"a{i} = " + " + ".join(f"W1_{i}{j}*x{j}" for j in range(3)) + f" + b1_{i}"
+             for i in range(2)]
+    lines += [f"h{i} = sigmoid(a{i})" for i in range(2)]
+    lines += ["L = (h0*w2_0 + h1*w2_1 - 0.5)^2"]
+    at = {f"x{j}": x[j] for j in range(3)} | {f"b1_{i}": b1[i] for i in range(2)} | \
+        {f"w2_{i}": w2[i] for i in range(2)} | \
+        {f"W1_{i}{j}": W1[i, j] for i in range(2) for j in range(3)}
+    s = av.trace("\n".join(lines), at, mode="reverse")
+    assert t.value == pytest.approx(s.value, rel=1e-12)
+    for i in range(2):
+        assert t.gradient["b1"][i] == pytest.approx(s.gradient[f"b1_{i}"], rel=1e-10)
+        for j in range(3):
+            assert t.gradient["W1"][i, j] == pytest.approx(s.gradient[f"W1_{i}{j}"], rel=1e-10)
+    for j in range(3):
+        assert t.gradient["x"][j] == pytest.approx(s.gradient[f"x{j}"], rel=1e-10)
+
+
+def test_softmax_cross_entropy_gradient_is_s_minus_y() -> None:
+    z = np.array([1.0, 2.0, 0.5])
+    s = np.exp(z) / np.exp(z).sum()
+    for y in (np.array([1.0, 0.0, 0.0]), 0.0):  # one-hot, or the class index 0
+        g = av.gradient("cross_entropy(z, y)", at={"z": z, "y": y})
+        np.testing.assert_allclose(g["z"], s - np.array([1.0, 0, 0]), rtol=1e-12)
+    # forward mode, seeding all of a: the directional derivative of CE(a ⊙ u) is <s - y, u>
+    u = np.array([0.5, -1.0, 2.0])
+    t = av.trace("L = cross_entropy(a*u, y)", {"a": np.ones(3), "u": u, "y": np.array([1.0, 0, 0])},
+                 mode="forward", wrt="a")
+    su = np.exp(u) / np.exp(u).sum()
+    assert t.directional(0)["L"] == pytest.approx(np.sum((su - [1, 0, 0]) * u), rel=1e-12)
+
+
+def test_a_shape_mismatch_names_both_operands_and_points_at_the_operator() -> None:
+    with pytest.raises(av.ParseError) as err:
+        av.trace("h = W@x + c", {"W": np.ones((2, 3)), "x": np.ones(2), "c": np.ones(2)})
+    e = err.value
+    assert e.message == ("shapes do not fit for @: W is 2×3 and x is 2; the inner sizes must "
+                         "agree")
+    assert (e.line, e.column) == (1, 6) and "use W.T to transpose" in e.hint
+    with pytest.raises(av.ParseError) as err:
+        av.trace("sum(a + b)", {"a": np.ones(3), "b": np.ones(2)})
+    assert "a is 3 and b is 2" in err.value.message and err.value.column == 7
+
+
+def test_transpose_forms_and_matrices_on_the_command_line() -> None:
+    for src in ("W.T@x", "W^T@x", "transpose(W)@x"):
+        g = av.gradient(f"sum({src})", at={"W": np.array([[1.0, 2.0], [3.0, 4.0]]),
+                                           "x": np.array([1.0, 2.0])})
+        np.testing.assert_array_equal(g["x"], [3, 7])  # Wᵀx summed: ∂/∂x = W 1
+    assert av.parse("x^T + T").input_names == ["x", "T"]  # T is a name here: x^T is a power
+    out = subprocess.run([sys.executable, "-m", "autodiff_viz", "grad", "sum(relu(X@W + c)@w)",
+                          "--at", "X=[[0,0],[1,0],[0,1],[1,1]],W=[[1,1],[1,1]],c=[0,-1],w=[1,-2]"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "∂z/∂w = [4, 1]" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "autodiff_viz", "trace", "W@x", "--at",
+                          "W=[[1,2,3],[4,5,6]],x=[1,2]"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "W is 2×3 and x is 2" in bad.stderr and "^" in bad.stderr
