@@ -141,16 +141,17 @@ def _number(name: str, text: str) -> Any:
 
 
 def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:
-    """``x1=2,x2=3`` (lists allowed: ``x=[1,2]``) into a dict; ``@FILE`` reads JSON/TOML.
+    """``x1=2,x2=3`` (vectors ``x=[1,2]``, matrices ``W=[[1,1],[1,1]]``) into a dict;
+    ``@FILE`` reads JSON, TOML or a numpy ``.npz`` archive.
 
-    A path ending in ``.json`` or ``.toml`` is read as a file without the ``@``.
+    A path ending in ``.json``, ``.toml`` or ``.npz`` is read as a file without the ``@``.
     """
     from ..errors import InputError
 
     text = text.strip()
     if text.startswith("@"):
         return _read_table(Path(text[1:]), what)
-    if "=" not in text and text.lower().endswith((".json", ".toml")):
+    if "=" not in text and text.lower().endswith((".json", ".toml", ".npz")):
         return _read_table(Path(text), what)
     out: dict[str, Any] = {}
     parts: list[str] = []
@@ -187,6 +188,14 @@ def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:
 def _read_table(path: Path, what: str) -> dict[str, Any]:
     from ..errors import InputError, LocatedInputError
 
+    if path.suffix.lower() == ".npz":  # numpy's archive of named arrays
+        import numpy as np
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return {k: archive[k].tolist() for k in archive.files}
+        except (OSError, ValueError) as err:
+            raise InputError(f"{what}: cannot read {path} as a numpy .npz archive: {err}",
+                             hint="write it with numpy.savez(path, W=..., x=...)") from None
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -245,11 +254,7 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
     at = parse_assignments(args.at) if args.at else {}
     mode = getattr(args, "mode", "both")
     seed = parse_assignments(args.seed, "--seed") if args.seed else None
-    if seed is not None:
-        bad = [k for k, v in seed.items() if isinstance(v, list)]
-        if bad:
-            raise InputError(f"--seed: the direction must be numbers, not lists ({', '.join(bad)})",
-                             hint="write --seed x1=1,x2=0.5")
+    # a seed may be an array: a direction for a vector or matrix input (one entry: a 1)
     wrt: Any = split_names(args.wrt) if args.wrt else None
     if args.wrt is not None and not wrt:
         raise InputError("--wrt is empty", hint=f"name an input: {', '.join(graph.input_names)}")
@@ -309,3 +314,29 @@ def emit(text: str, stream: IO[str] | None = None) -> None:
             os.dup2(devnull, stream.fileno())
         except (OSError, ValueError, AttributeError):
             pass
+
+
+def matrix_size_type(text: str) -> tuple[int, int]:
+    """``--matrix-size``: ``ROWSxCOLUMNS`` (``6x6``, ``3×8``) or one number for both.
+
+    >>> matrix_size_type("6x6"), matrix_size_type("3X8"), matrix_size_type("5")
+    ((6, 6), (3, 8), (5, 5))
+    """
+    parts = text.strip().lower().replace("×", "x").split("x")
+    try:
+        rows, cols = (int(p) for p in (parts * 2 if len(parts) == 1 else parts))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected ROWSxCOLUMNS such as 6x6, got {text!r}") from None
+    if rows < 1 or cols < 1:
+        raise argparse.ArgumentTypeError(f"a matrix size must be at least 1x1, got {text!r}")
+    return rows, cols
+
+
+def add_matrix_option(p: argparse.ArgumentParser) -> None:
+    """``--matrix-size``: the largest vector or matrix printed in full."""
+    p.add_argument("--matrix-size", type=matrix_size_type, default=(4, 4), metavar="RxC",
+                   dest="max_matrix",
+                   help="vectors and matrices up to R rows and C columns are printed in "
+                        "full (a vector: up to the larger of R and C entries), larger ones "
+                        "summarised by shape, min, max and first entries (default: 4x4)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .common import FORMATS, add_source_argument, digits_type, emit, parse_assignments, \
-    read_source
+from .common import FORMATS, add_matrix_option, add_source_argument, digits_type, emit, \
+    parse_assignments, read_source
 
 if TYPE_CHECKING:
     from ..trace import Trace
@@ -62,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ascii", action="store_true", help="plain ASCII: dz/dx1 instead of ∂z/∂x1")
     p.add_argument("--no-share", action="store_true",
                    help="keep identical subexpressions as separate nodes")
+    add_matrix_option(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show a Python traceback on errors (for bug reports)")
     p.set_defaults(func=run)
@@ -76,12 +77,14 @@ def run(args: argparse.Namespace) -> int:
         graph = graph.with_outputs([args.output])
     at = parse_assignments(args.at) if args.at else {}
     t = trace(graph, at, mode=args.mode)
-    emit(render(t, args.format, args.digits, "text" if args.ascii else "unicode"))
+    emit(render(t, args.format, args.digits, "text" if args.ascii else "unicode",
+                max_matrix=args.max_matrix))
     return 0
 
 
-def render(t: Trace, fmt: str, digits: int, style: str = "unicode") -> str:
-    """The gradient view in format ``fmt``."""
+def render(t: Trace, fmt: str, digits: int, style: str = "unicode",
+           max_matrix: tuple[int, int] = (4, 4)) -> str:
+    """The gradient view in format ``fmt`` (matrices up to ``max_matrix`` in full)."""
     from ..views import grad
 
     if fmt == "json":
@@ -89,7 +92,7 @@ def render(t: Trace, fmt: str, digits: int, style: str = "unicode") -> str:
     if fmt == "csv":
         return grad.render_grad_csv(t)
     if fmt == "markdown":
-        return grad.render_grad_markdown(t, digits)
+        return grad.render_grad_markdown(t, digits, max_matrix=max_matrix)
     if fmt == "latex":
-        return grad.render_grad_latex(t, digits)
-    return grad.render_grad_text(t, digits, style)
+        return grad.render_grad_latex(t, digits, max_matrix=max_matrix)
+    return grad.render_grad_text(t, digits, style, max_matrix=max_matrix)

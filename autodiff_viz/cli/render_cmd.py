@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_source_argument, add_trace_options, trace_from_args
+from .common import add_matrix_option, add_source_argument, add_trace_options, split_names, \
+    trace_from_args
 
 EPILOG = """\
 examples:
@@ -13,6 +14,7 @@ examples:
   autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --mode forward --wrt x2 --rankdir TB -o g.pdf
   autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --mode reverse --frames slides/
   autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 > graph.dot     (no Graphviz needed)
+  autodiff-viz render "relu(W@x + c)" --at 'W=[[1,2],[3,4]],x=[1,-1],c=[0,1]' -o layer.png
 
 svg, png and pdf need Graphviz's dot program (Debian/Ubuntu: sudo apt-get install
 graphviz; macOS: brew install graphviz); --format dot never does.
@@ -59,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the pass --frames draws (default: --mode; both means reverse)")
     p.add_argument("--max-frames", type=int, default=MAX_FRAMES, metavar="N",
                    help=f"refuse passes of more than N steps (default: {MAX_FRAMES})")
+    add_matrix_option(p)
+    p.add_argument("--params", metavar="NAMES", default=None,
+                   help="inputs drawn as parameters (their own colour), e.g. W,c,w,b "
+                        "(default, for vectors and matrices: the operands of @ and the "
+                        "inputs added to a @ product, unless named like data: x, X, y, t, "
+                        "x1, X_train, ...)")
     p.add_argument("--dpi", type=int, default=DPI, metavar="N",
                    help=f"png resolution (default: {DPI})")
     p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
@@ -79,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
     t = trace_from_args(args)
     options = dict(digits=args.digits, rankdir=args.rankdir, table=args.table,
                    legend=args.legend, contributions=args.contributions,
-                   max_edge_labels=args.max_edge_labels, max_table_rows=args.max_table_rows)
+                   max_edge_labels=args.max_edge_labels, max_table_rows=args.max_table_rows,
+                   max_matrix=args.max_matrix,
+                   params=split_names(args.params) if args.params is not None else None)
     if args.frames is not None:
         fkind = args.format or (kind if args.out not in (None, "-") else "svg")
         paths = write_frames(t, args.frames, kind=args.frames_pass, format=fkind,

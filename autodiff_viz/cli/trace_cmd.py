@@ -8,8 +8,8 @@ import argparse
 from typing import TYPE_CHECKING
 import sys
 
-from .common import (add_source_argument, add_trace_options, add_view_options, emit,
-                     trace_from_args, use_color, view_width)
+from .common import (add_matrix_option, add_source_argument, add_trace_options,
+                     add_view_options, emit, trace_from_args, use_color, view_width)
 
 if TYPE_CHECKING:
     from ..trace import Trace
@@ -40,6 +40,7 @@ more:
   autodiff-viz trace @model.txt --at @point.toml --format markdown > trace.md
   echo "x^2*y" | autodiff-viz trace - --at x=3,y=2 --format latex
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step   (Enter/n: next, q: quit)
+  autodiff-viz trace "relu(W@x + c)" --at 'W=[[1,2],[3,4]],x=[1,-1],c=[0,1]'   (a matrix)
 
 exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input error.
 """
@@ -52,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_source_argument(p)
     add_trace_options(p)
     add_view_options(p)
+    add_matrix_option(p)
     p.add_argument("--step", action="store_true",
                    help="step through the passes one chain-rule term at a time "
                         "(Enter/n/→ next, b/← back, g N go to step N, f/r forward/reverse "
@@ -73,29 +75,32 @@ def run(args: argparse.Namespace) -> int:
             from ..views.step_tty import interactive
 
             return interactive(t, build_passes(t), args.digits, style, use_color(args),
-                               sys.stdin, sys.stdout)
+                               sys.stdin, sys.stdout, max_matrix=args.max_matrix)
         from ..views.step import print_all
 
-        emit(print_all(t, args.digits, style))
+        emit(print_all(t, args.digits, style, max_matrix=args.max_matrix))
         return 0
-    emit(render(t, args.format, args.digits, style, view_width(args), use_color(args)))
+    emit(render(t, args.format, args.digits, style, view_width(args), use_color(args),
+                max_matrix=args.max_matrix))
     return 0
 
 
 def render(t: Trace, fmt: str, digits: int, style: str = "unicode", width: int = 100,
-           color: bool = False) -> str:
-    """The trace in format ``fmt`` (``table``, ``json``, ``markdown``, ``latex``, ``csv``)."""
+           color: bool = False, max_matrix: tuple[int, int] = (4, 4)) -> str:
+    """The trace in format ``fmt`` (``table``, ``json``, ``markdown``, ``latex``, ``csv``);
+    vectors and matrices up to ``max_matrix`` in full, larger ones summarised."""
+    mm = {"max_matrix": max_matrix}
     if fmt == "json":
         from ..views.formats import render_json
         return render_json(t)
     if fmt == "csv":
         from ..views.formats import render_csv
-        return render_csv(t, digits)
+        return render_csv(t, digits, **mm)
     if fmt == "markdown":
         from ..views.formats import render_markdown
-        return render_markdown(t, digits)
+        return render_markdown(t, digits, **mm)
     if fmt == "latex":
         from ..views.latex import render_latex
-        return render_latex(t, digits)
+        return render_latex(t, digits, **mm)
     from ..views.table import render_table
-    return render_table(t, digits, style, width, color)
+    return render_table(t, digits, style, width, color, **mm)

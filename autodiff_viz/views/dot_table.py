@@ -16,14 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..trace import Trace
+from .arrays import MAX_MATRIX
 from .dot_view import PALETTE, View, build_view, esc, slot, table
 from .lines import adjoint_name, tangent_name
 
 
-def table_data(t: Trace, mode: str | None = None, digits: int | None = 4) -> dict[str, Any]:
+def table_data(t: Trace, mode: str | None = None, digits: int | None = 4, *,
+               max_matrix: tuple[int, int] = MAX_MATRIX) -> dict[str, Any]:
     """The table as strings: ``header``, ``rows`` (one per input and operation) and
-    ``result`` (gradient or Jacobian entries as ``(name, number)``)."""
-    return view_table(build_view(t.graph, t, digits=digits, mode=mode, contributions="none"))
+    ``result`` (gradient or Jacobian entries as ``(name, number)``); the arrays of a
+    tensor graph on one line, row by row. ``values`` and ``result_values`` hold the
+    stored values themselves."""
+    return view_table(build_view(t.graph, t, digits=digits, mode=mode, contributions="none",
+                                 max_matrix=max_matrix))
 
 
 def view_table(v: View) -> dict[str, Any]:
@@ -33,39 +38,47 @@ def view_table(v: View) -> dict[str, Any]:
     header = ["node", "definition", "value"]
     header += [tangent_name(t, k, "(node)", "text") for k in v.fwd]
     header += [adjoint_name(t, k, "(node)", "text") for k in v.rev]
-    rows, known, ids = [], [], []
+    rows, known, ids, values = [], [], [], []
     for s in t.steps:
         if s.kind == "const":
             continue
         i = s.node
-        row = [v.names[i], s.formula, v.num(s.value)]
+        shape = v.shape(i)
+        row = [v.names[i] + (f" : {shape}" if shape else ""), s.formula, v.num(s.value)]
+        raw: list[Any] = [s.value]
         ok = [True, True, i in v.values]
         for k in v.fwd:
             fs = v.step("forward", k, i)
             row.append(v.num(fs.tangent) if fs else "")
+            raw.append(fs.tangent if fs else None)
             ok.append(i in v.tangents[k])
         for k in v.rev:
             rs = v.step("reverse", k, i)
             row.append(v.num(rs.adjoint) if rs else "")
+            raw.append(rs.adjoint if rs else None)
             ok.append(i in v.adjoints[k])
         rows.append(row)
+        values.append(raw)
         known.append(ok)
         ids.append(i)
-    result, result_known, direction = _result(v)
+    result_values, result_known, direction = _result(v)
+    result = [(name, v.num(x)) for name, x in result_values]
     return {"header": header, "rows": rows, "known": known, "ids": ids, "result": result,
+            "values": values, "result_values": result_values,
             "result_known": result_known, "directional": direction,
             "result_title": ("derivatives" if direction else
                              "Jacobian" if len(g.outputs) > 1 else "gradient")}
 
 
-def _result(v: View) -> tuple[list[tuple[str, str]], list[bool], bool]:
-    """Gradient/Jacobian entries the shown passes computed, outputs then inputs in order;
-    a forward pass along a direction (not one input) gives its output tangents."""
+def _result(v: View) -> tuple[list[tuple[str, Any]], list[bool], bool]:
+    """Gradient/Jacobian entries the shown passes computed (name, stored value), outputs
+    then inputs in order; a forward pass along a direction (not one input) gives its
+    output tangents."""
     t, g = v.trace, v.graph
     assert t is not None
     jac = t.jacobian
     found: dict[tuple[str, str], bool] = {}  # (output, input) -> filled in yet
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, Any]] = []
     known: list[bool] = []
     direction = False
     for k in v.fwd:
@@ -77,7 +90,7 @@ def _result(v: View) -> tuple[list[tuple[str, str]], list[bool], bool]:
             else:
                 direction = True
                 seed = ", ".join(f"{x}={v.num(s)}" for x, s in t.forward[k].seed.items())
-                out.append((f"tangent of {oname}, seed {seed}", v.num(t.directional(k)[oname])))
+                out.append((f"tangent of {oname}, seed {seed}", t.directional(k)[oname]))
                 known.append(done)
     for k in v.rev:
         oname = t.reverse[k].output
@@ -92,7 +105,7 @@ def _result(v: View) -> tuple[list[tuple[str, str]], list[bool], bool]:
     for oname in order:
         for xname in g.input_names:
             if (oname, xname) in found:
-                out.append((f"d{oname}/d{xname}", v.num(jac[oname][xname])))
+                out.append((f"d{oname}/d{xname}", jac[oname][xname]))
                 known.append(found[(oname, xname)])
     return out, known, direction
 
@@ -109,9 +122,10 @@ def table_html(v: View, max_rows: int) -> str:
     keep = _keep(d["ids"], g, max_rows)
     omitted = len(d["rows"]) - len(keep)
     for r in keep:
-        row, ok = d["rows"][r], d["known"][r]
+        row, ok, raw = d["rows"][r], d["known"][r], d["values"][r]
         cells = [f'<TD ALIGN="LEFT">{esc(row[0])}</TD>', f'<TD ALIGN="LEFT">{esc(row[1])}</TD>']
-        cells += [f'<TD ALIGN="RIGHT">{slot(x, k)}</TD>' for x, k in zip(row[2:], ok[2:])]
+        cells += [f'<TD ALIGN="RIGHT">{_cell(v, x, value, k)}</TD>'
+                  for x, value, k in zip(row[2:], raw, ok[2:])]
         left.append(cells)
     width = len(d["header"])
     if omitted:
@@ -120,10 +134,10 @@ def table_html(v: View, max_rows: int) -> str:
     right: list[list[str]] = []
     if d["result"]:
         right.append([f'<TD COLSPAN="2" {head}><B>{d["result_title"]}</B></TD>'])
-        shown = list(zip(d["result"], d["result_known"]))
-        for (name, num), k in shown[:max_rows]:
+        shown = list(zip(d["result"], d["result_values"], d["result_known"]))
+        for (name, num), (_, value), k in shown[:max_rows]:
             right.append([f'<TD ALIGN="LEFT">{esc(name)}</TD>',
-                          f'<TD ALIGN="RIGHT">{slot(num, k)}</TD>'])
+                          f'<TD ALIGN="RIGHT">{_cell(v, num, value, k)}</TD>'])
         if len(shown) > max_rows:
             right.append([f'<TD COLSPAN="2" ALIGN="LEFT"><I>{len(shown) - max_rows} more '
                           "left out</I></TD>"])
@@ -135,6 +149,11 @@ def table_html(v: View, max_rows: int) -> str:
             cells += right[r] if r < len(right) else ['<TD COLSPAN="2" BORDER="0"></TD>']
         rows.append("<TR>" + "".join(cells) + "</TR>")
     return table(rows, CELLBORDER=1, CELLPADDING=4, COLOR=PALETTE["grid"])
+
+
+def _cell(v: View, text: str, value: Any, known: bool) -> str:
+    """A table cell: the number's text, or (blank cells aside) an array's own table."""
+    return v.cell(value, known) if text and v.tensor else slot(text, known)
 
 
 def _keep(ids: list[int], g: Any, max_rows: int) -> list[int]:

@@ -11,17 +11,25 @@ and edges a frame highlights. Small helpers write HTML-like label pieces.
 ('w4', [3, 4], [(4, 1)])
 >>> slot("2.584"), slot("2.584", known=False).count(NBSP)
 ('<FONT FACE="Courier">2.584</FONT>', 5)
+
+In a graph of vectors and matrices, nodes show each array as a small table of
+its entries (:func:`matrix_html`, summarised past ``max_matrix``) and the
+parameters (:func:`parameter_nodes`) have a colour of their own.
 """
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+
+import numpy as np
 
 from ..errors import InputError
 from ..graph import Graph
 from ..trace import Trace
-from .lines import fmt
+from .arrays import MAX_MATRIX, fits, grid, shape_text
+from .lines import fmt, value_text
 
 MODES = ("primal", "forward", "reverse", "both")
 PASSES = ("primal", "forward", "reverse")
@@ -29,11 +37,13 @@ CONTRIBUTIONS = ("auto", "forward", "reverse", "none")
 
 # Okabe & Ito's colour-blind-safe palette; every kind of node also has its own shape.
 PALETTE = {"input": "#56B4E9", "const": "#F0E442", "op": "#E69F00", "output": "#009E73",
-           "highlight": "#D55E00", "flow": "#0072B2", "edge": "#4D4D4D", "grid": "#8C8C8C",
-           "head": "#F2F2F2"}
+           "param": "#CC79A7", "highlight": "#D55E00", "flow": "#0072B2", "edge": "#4D4D4D",
+           "grid": "#8C8C8C", "head": "#F2F2F2"}
 SHAPES = {"input": ("box", "rounded,filled"), "const": ("hexagon", "filled"),
-          "op": ("ellipse", "filled"), "output": ("box", "filled")}
-KIND_NAMES = {"input": "input", "const": "constant", "op": "operation", "output": "output"}
+          "op": ("ellipse", "filled"), "output": ("box", "filled"),
+          "param": ("box", "filled,diagonals")}
+KIND_NAMES = {"input": "input", "const": "constant", "op": "operation", "output": "output",
+              "param": "parameter"}
 FONT, MONO = "Helvetica", "Courier"
 NBSP = "&#160;"
 
@@ -49,6 +59,86 @@ def slot(text: str, known: bool = True) -> str:
         return ""  # Graphviz rejects an empty <FONT></FONT>
     body = esc(text) if known else NBSP * len(text)
     return f'<FONT FACE="{MONO}">{body}</FONT>'
+
+
+def matrix_html(v: Any, digits: int | None = 4, known: bool = True,
+                max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    """An array as an HTML-like table: its entries right-aligned in columns between
+    bracket borders (a vector as one row); too large for ``max_matrix``, its summary
+    line above its first entries. Not known yet (a frame), every entry is blank.
+
+    >>> html = matrix_html([[0.0, 1.0], [2.0, 3.0]])
+    >>> html.count("<TR>"), ">3<" in html, 'SIDES="LTB"' in html
+    (2, True, True)
+    """
+    head, rows = grid(v, digits, "text", max_matrix)
+    n = len(rows)
+    out = []
+    for r, row in enumerate(rows):
+        cells = [f'<TD ALIGN="RIGHT">{slot(x, known)}</TD>' if x else "<TD></TD>" for x in row]
+        if r == 0:  # the brackets: a left and a right border, open towards the entries
+            cells = ([f'<TD ROWSPAN="{n}" BORDER="1" SIDES="LTB" WIDTH="3"></TD>'] + cells
+                     + [f'<TD ROWSPAN="{n}" BORDER="1" SIDES="RTB" WIDTH="3"></TD>'])
+        out.append("<TR>" + "".join(cells) + "</TR>")
+    body = table(out, CELLPADDING=2, CELLSPACING=0)
+    if not head:
+        return body
+    return table([f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">{esc(head)}</FONT></TD></TR>',
+                  f"<TR><TD>{body}</TD></TR>"])
+
+
+DATA_NAME = re.compile(r"^(?:[xXyYtT]|data|inputs?|targets?|labels?|features?)(?:\d+|_\w*)?$")
+"""Names that read as data, not parameters: x, X, y, Y, t, T (x1, X_train, ...), data,
+input(s), target(s), label(s), feature(s)."""
+
+
+def parameter_nodes(graph: Graph, trace: Trace | None,
+                    names: Sequence[str] | None = None) -> set[int]:
+    """The inputs drawn as parameters (weights, biases) rather than data.
+
+    ``names`` chooses them (input names; unknown names are an error). Without it,
+    only a graph of vectors and matrices has parameters, by this rule: an input is a
+    parameter when it is an operand of ``@`` (directly or through a transpose) or is
+    added with ``+`` to the result of a ``@`` (a bias), unless its name reads as data
+    (:data:`DATA_NAME`: x, X, y, t, x1, X_train, ...). So in ``relu(X@W + c)@w + b``
+    the parameters are W, c, w and b, and X is data; in ``W@x + b``, W and b.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("relu(X@W + c)@w + b", at={"X": [[0, 1], [1, 1]], "W": [[1, 1], [1, 1]],
+    ...              "c": [0, -1], "w": [1, -2], "b": 0})
+    >>> sorted(t.graph.nodes[i].name for i in parameter_nodes(t.graph, t))
+    ['W', 'b', 'c', 'w']
+    """
+    inputs = {graph.nodes[i].name: i for i in graph.inputs}
+    if names is not None:
+        unknown = [n for n in names if n not in inputs]
+        if unknown:
+            raise InputError(f"cannot draw {', '.join(unknown)} as a parameter: not an input",
+                             hint=f"the inputs are: {', '.join(graph.input_names)}")
+        return {inputs[n] for n in names}
+    if trace is None or not trace.primal.tensor:
+        return set()
+    nodes = graph.nodes
+
+    def source(q: int) -> int | None:
+        """The input behind ``q``, seen through transposes (None: a computed value)."""
+        while nodes[q].kind == "op" and nodes[q].op.name == "transpose":  # type: ignore[union-attr]
+            q = nodes[q].parents[0]
+        return q if nodes[q].kind == "input" else None
+
+    found: set[int] = set()
+    for n in nodes:
+        if n.kind != "op" or len(n.parents) != 2:
+            continue
+        if n.op.name == "matmul":  # type: ignore[union-attr]
+            found.update(q for q in map(source, n.parents) if q is not None)
+        elif n.op.name == "add":  # type: ignore[union-attr]
+            a, b = n.parents
+            for x, y in ((a, b), (b, a)):
+                if (nodes[x].kind == "input" and nodes[y].kind == "op"
+                        and nodes[y].op.name == "matmul"):  # type: ignore[union-attr]
+                    found.add(x)
+    return {i for i in found if not DATA_NAME.match(nodes[i].name or "")}
 
 
 def table(rows: Sequence[str], **attrs: Any) -> str:
@@ -92,12 +182,43 @@ class View:
     rterms: set[tuple[int, int]] = field(default_factory=set)
     current: int | None = None
     used: set[tuple[int, int]] = field(default_factory=set)
+    max_matrix: tuple[int, int] = MAX_MATRIX  # larger arrays are summarised
+    params: set[int] = field(default_factory=set)  # inputs drawn as parameters
     _steps: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
     _formulas: list[str] = field(default_factory=list)
 
+    @property
+    def tensor(self) -> bool:
+        """A graph of vectors and matrices (arrays are drawn as tables of entries)."""
+        return self.trace is not None and self.trace.primal.tensor
+
     def num(self, v: Any) -> str:
-        """A stored number as label text (ASCII, ``digits`` significant figures)."""
+        """A stored number as label text (ASCII, ``digits`` significant figures); an array
+        of a tensor graph on one line, row by row (summarised past ``max_matrix``)."""
+        if self.tensor:
+            return value_text(self.trace, v, self.digits, "text",  # type: ignore[arg-type]
+                              self.max_matrix, inline=True)
         return fmt(v, self.digits, "text")
+
+    def edge(self, v: Any) -> str:
+        """:meth:`num` for an edge label: nothing for a matrix or an array too large for
+        ``max_matrix`` (the nodes show those), nor for no value."""
+        if v is None or (self.tensor and np.ndim(v) and (
+                np.ndim(v) > 1 or not fits(np.shape(v), self.max_matrix))):
+            return ""
+        return self.num(v)
+
+    def cell(self, v: Any, known: bool = True) -> str:
+        """A stored value for a table cell: a monospaced number, or an array's table."""
+        if self.tensor and v is not None and np.ndim(v):
+            return matrix_html(v, self.digits, known, self.max_matrix)
+        return slot(self.num(v), known)
+
+    def shape(self, i: int) -> str:
+        """Node ``i``'s shape (``4x2``, ``2``) in a tensor graph; else nothing."""
+        t = self.trace
+        return shape_text(t.primal.shapes[i], "text") if self.tensor and t.primal.shapes \
+            else ""  # type: ignore[union-attr]
 
     def formula(self, i: int) -> str:
         """Node ``i``'s definition in its parents' names (ASCII)."""
@@ -111,8 +232,10 @@ class View:
         return self._formulas[i]
 
     def kind(self, i: int) -> str:
-        """input, const, op or output: how node ``i`` is drawn."""
+        """input, param, const, op or output: how node ``i`` is drawn."""
         node = self.graph.nodes[i]
+        if node.kind == "input" and i in self.params:
+            return "param"
         return "output" if node.kind == "op" and i in self.outputs else node.kind
 
     def pass_complete(self, kind: str) -> bool:
@@ -137,8 +260,13 @@ class View:
 def build_view(graph: Graph, trace: Trace | None, *, notation: str | None = None,
                digits: int | None = 4, mode: str | None = None, contributions: str = "auto",
                forward_pass: int = 0, reverse_pass: int = 0,
-               progress: Progress | None = None) -> View:
-    """Check the options against the trace and work out what the picture shows."""
+               progress: Progress | None = None, max_matrix: tuple[int, int] = MAX_MATRIX,
+               params: Sequence[str] | None = None) -> View:
+    """Check the options against the trace and work out what the picture shows.
+
+    ``params`` names the inputs drawn as parameters (default: the rule of
+    :func:`parameter_nodes`); arrays larger than ``max_matrix`` are summarised.
+    """
     mode = mode or (trace.mode if trace is not None else "primal")
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
@@ -148,7 +276,8 @@ def build_view(graph: Graph, trace: Trace | None, *, notation: str | None = None
     if digits is not None and not 1 <= digits <= 17:
         raise InputError(f"digits must be between 1 and 17, not {digits}")
     v = View(graph, trace, notation or (trace.notation if trace else "w"), digits, mode,
-             progress=progress)
+             progress=progress, max_matrix=tuple(max_matrix))  # type: ignore[arg-type]
+    v.params = parameter_nodes(graph, trace, params)
     v.names = graph.display_names(v.notation)
     for name, i in graph.outputs:
         v.outputs.setdefault(i, []).append(name)

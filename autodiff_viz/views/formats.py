@@ -2,8 +2,11 @@
 
 Markdown keeps every step line exactly as :mod:`.lines` prints it with
 ``style="text"`` (plain ASCII, in ``text`` code blocks), so the homework
-checker can read a pasted trace back. CSV has one row per node per pass with
-the columns of :data:`CSV_COLUMNS`; JSON is ``Trace.to_dict()`` as it is.
+checker can read a pasted trace back. In a graph of vectors and matrices a
+step with matrices takes several lines in its code block (each matrix one row
+per line, columns aligned; the node's shape after its name), and tables show
+matrices on one line, row by row (``[0, 0; 1, 1]``); CSV's ``line`` is one
+line. CSV has one row per node per pass with the columns of :data:`CSV_COLUMNS`; JSON is ``Trace.to_dict()`` as it is.
 
 >>> import autodiff_viz as av
 >>> t = av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse")
@@ -21,7 +24,9 @@ from typing import Any
 
 from ..printing import format_number
 from ..trace import Trace
-from .lines import fmt, forward_line, gradient_name, primal_line, reverse_line, seed_text
+from .arrays import MAX_MATRIX
+from .lines import (forward_line, gradient_name, join, node_name, primal_line, primal_parts,
+                    reverse_line, seed_text, value_text)
 from .structure import structure_lines
 from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
 
@@ -52,8 +57,11 @@ def full(v: Any) -> str:
     return format_number(v)
 
 
-def render_csv(t: Trace, digits: int | None = 4) -> str:
-    """One row per node per pass; numbers at full precision, ``line`` at ``digits``."""
+def render_csv(t: Trace, digits: int | None = 4, *,
+               max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    """One row per node per pass; numbers at full precision, ``line`` at ``digits`` (on one
+    line; a matrix row by row, summarised past ``max_matrix``)."""
+    mm = {"max_matrix": max_matrix, "inline": True}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -63,7 +71,8 @@ def render_csv(t: Trace, digits: int | None = 4) -> str:
     def row(kind: str, run: int, direction: str, step: int, node: int, result: Any,
             terms: str, derivative: str, line: str) -> None:
         s = t.steps[node]
-        partials = ";".join(f"d{s.name}/d{p.parent_name}={p.formula}={full(p.value)}"
+        partials = ";".join(f"d{s.name}/d{p.parent_name}={p.formula}"
+                            + (f"={full(p.value)}" if p.value is not None else "")
                             for p in s.partials)
         w.writerow([kind, run, direction, step, s.name, s.kind,
                     g.nodes[node].name if s.kind == "input" else "",
@@ -72,7 +81,7 @@ def render_csv(t: Trace, digits: int | None = 4) -> str:
 
     for n, s in enumerate(t.steps):
         row("primal", 0, "", n + 1, s.node, s.value, "", "",
-            primal_line(t, s, digits, "text") if s.kind != "const" else "")
+            primal_line(t, s, digits, "text", **mm) if s.kind != "const" else "")
     for k in range(len(t.forward)):
         seed = seed_text(t, k, None, "text")
         nz = [name for name, v in t.forward[k].seed.items() if v != 0]
@@ -81,13 +90,13 @@ def render_csv(t: Trace, digits: int | None = 4) -> str:
                 if fs.node in outputs and len(nz) == 1 else ""
             terms = ";".join(f"{term.parent_name}={full(term.value)}" for term in fs.terms)
             row("forward", k, seed, n + 1, fs.node, fs.tangent, terms, deriv,
-                forward_line(t, k, fs, digits, "text"))
+                forward_line(t, k, fs, digits, "text", **mm))
     for k, r in enumerate(t.reverse):
         for n, rs in enumerate(t.reverse_steps(k)):
             deriv = gradient_name(r.output, g.nodes[rs.node].name, "text") if rs.is_input else ""
             terms = ";".join(f"{term.child_name}={full(term.value)}" for term in rs.terms)
             row("reverse", k, r.output, n + 1, rs.node, rs.adjoint, terms, deriv,
-                reverse_line(t, k, rs, digits, "text"))
+                reverse_line(t, k, rs, digits, "text", **mm))
     return buf.getvalue().rstrip("\n")
 
 
@@ -113,34 +122,37 @@ def _code(lines: list[str]) -> list[str]:
     return ["```text", *lines, "```"]
 
 
-def render_markdown(t: Trace, digits: int | None = 4) -> str:
+def render_markdown(t: Trace, digits: int | None = 4, *,
+                    max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """Headings, ``text`` code blocks of step lines, and tables for summary and gradient."""
     g = t.graph
-    out = [f"# {title(t, digits, 'text')}", ""] + [f"> {n}" for n in note_lines(t)]
+    mm = {"max_matrix": max_matrix}
+    out = [f"# {title(t, digits, 'text', max_matrix)}", ""] + [f"> {n}" for n in note_lines(t)]
     out += [""] * bool(t.notes) + ["## Graph (who feeds whom)", ""]
     out += _code(structure_lines(g, t.notation, "text"))
     out += ["", "## Primal trace (inputs to output)", ""]
-    out += _code([primal_line(t, s, digits, "text") for s in t.steps if s.kind != "const"])
+    out += _code([join(primal_parts(t, s, digits, "text", **mm)._replace(
+        name=node_name(t, s.node, style="text"))) for s in t.steps if s.kind != "const"])
     for k in range(len(t.forward)):
         out += ["", f"## Forward trace, seed {seed_text(t, k, digits, 'text')} "
                     "(inputs to output)", ""]
-        out += _code([forward_line(t, k, s, digits, "text") for s in t.forward_steps(k)])
+        out += _code([forward_line(t, k, s, digits, "text", **mm) for s in t.forward_steps(k)])
     for k, r in enumerate(t.reverse):
         out += ["", f"## Reverse trace for {r.output} (output to inputs)", ""]
-        out += _code([reverse_line(t, k, s, digits, "text") for s in t.reverse_steps(k)])
+        out += _code([reverse_line(t, k, s, digits, "text", **mm) for s in t.reverse_steps(k)])
         grads = [f"`{gradient_name(r.output, g.nodes[s.node].name, 'text')} = "
-                 f"{fmt(s.adjoint, digits, 'text')}`"
+                 f"{value_text(t, s.adjoint, digits, 'text', max_matrix, inline=True)}`"
                  for s in sorted(t.reverse_steps(k), key=lambda s: s.node) if s.is_input]
         if grads:
             out += ["", "The inputs' adjoints are the gradient: " + ", ".join(grads) + "."]
     if t.linear is not None:  # with mode primal the primal trace says it all
         out += ["", "## Summary", ""]
-        out += md_table(*summary_rows(t, digits, "text"))
-    headers, rows = jacobian_rows(t, digits, "text")
+        out += md_table(*summary_rows(t, digits, "text", inline=True, **mm))
+    headers, rows = jacobian_rows(t, digits, "text", inline=True, **mm)
     if rows and t.graph.inputs:
         what = "Gradient" if len(rows) == 1 else "Jacobian"
         out += ["", f"## {what}", ""] + md_table(headers, rows)
-    directional = directional_lines(t, digits, "text")
+    directional = directional_lines(t, digits, "text", **mm)
     if directional:
         out += ["", "## Directional derivatives", ""] + [f"- {d}" for d in directional]
     notes = flag_notes(t)

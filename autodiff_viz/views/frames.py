@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..trace import Trace
+from .arrays import MAX_MATRIX
 from .dot_render import (DPI, FORMATS, MAX_FRAMES, TIMEOUT, dot_program, dot_to_bytes,
                          missing_dot_error)
 from .dot_view import PASSES, Progress, check_pass
@@ -38,16 +39,21 @@ def default_pass(trace: Trace) -> str:
     return {"primal": "primal", "forward": "forward"}.get(trace.mode, "reverse")
 
 
-def captions(trace: Trace, kind: str, k: int = 0, digits: int | None = 4) -> list[str]:
-    """One line per step of the pass: ``step j/n: <the step's equation>`` (ASCII)."""
+def captions(trace: Trace, kind: str, k: int = 0, digits: int | None = 4,
+             max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
+    """One line per step of the pass: ``step j/n: <the step's equation>`` (ASCII; a
+    matrix row by row, ``[0, 0; 1, 1]``)."""
+    mm = {"max_matrix": max_matrix, "inline": True}
     if kind == "primal":
-        lines = [primal_line(trace, s, digits, "text") for s in trace.primal_steps()]
+        lines = [primal_line(trace, s, digits, "text", **mm) for s in trace.primal_steps()]
     elif kind == "forward":
         check_pass(trace, kind, k)
-        lines = [forward_line(trace, k, s, digits, "text") for s in trace.forward_steps(k)]
+        lines = [forward_line(trace, k, s, digits, "text", **mm)
+                 for s in trace.forward_steps(k)]
     elif kind == "reverse":
         check_pass(trace, kind, k)
-        lines = [reverse_line(trace, k, s, digits, "text") for s in trace.reverse_steps(k)]
+        lines = [reverse_line(trace, k, s, digits, "text", **mm)
+                 for s in trace.reverse_steps(k)]
     else:
         raise InputError(f"unknown pass {kind!r}", hint="use one of: " + ", ".join(PASSES))
     n = len(lines)
@@ -61,7 +67,8 @@ def frame_sources(trace: Trace, kind: str | None = None, k: int = 0,
     ``options`` are those of :func:`~autodiff_viz.views.graphviz.trace_to_dot`.
     """
     kind = kind or default_pass(trace)
-    lines = captions(trace, kind, k, options.get("digits", 4))
+    lines = captions(trace, kind, k, options.get("digits", 4),
+                     options.get("max_matrix", MAX_MATRIX))
     width = max(len(c) for c in lines)
     return [(c, trace_to_dot(trace, progress=Progress(kind, k, j, c.ljust(width, "\u00a0")),
                              **options))

@@ -26,9 +26,11 @@ import json
 from typing import Any
 
 from ..trace import Trace
+from .arrays import MAX_MATRIX
+from .columns import hjoin, indent
 from .formats import full, md_table
-from .latex import number as latex_number, partial_frac
-from .lines import fmt, gradient_name
+from .latex import partial_frac, value_latex
+from .lines import gradient_name, value_text
 from .summary import jacobian_rows, plural, note_lines, title
 
 
@@ -64,19 +66,24 @@ def verdict(t: Trace) -> str:
     return f"both modes need the same number of passes here: {counts}."
 
 
-def _values(t: Trace, digits: int | None, style: str) -> str:
-    return ", ".join(f"{o} = {fmt(v, digits, style)}" for o, v in t.values.items())
+def _values(t: Trace, digits: int | None, style: str,
+            max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    return ", ".join(f"{o} = {value_text(t, v, digits, style, max_matrix, inline=True)}"
+                     for o, v in t.values.items())
 
 
-def _derivative_lines(t: Trace, digits: int | None, style: str) -> list[str]:
+def _derivative_lines(t: Trace, digits: int | None, style: str,
+                      max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
     jac = t.jacobian
     if not t.graph.inputs:
         return ["No inputs: nothing to differentiate."]
-    if len(jac) == 1:
+    if len(jac) == 1:  # matrices as aligned blocks, the name on their middle line
         (out, row), = jac.items()
-        return [f"Gradient of {out}"] + [f"  {gradient_name(out, n, style)} = "
-                                         f"{fmt(v, digits, style)}" for n, v in row.items()]
-    headers, rows = jacobian_rows(t, digits, style)
+        return [f"Gradient of {out}"] + [
+            line for n, v in row.items() for line in indent(hjoin([
+                f"{gradient_name(out, n, style)} = ",
+                value_text(t, v, digits, style, max_matrix)]), "  ").split("\n")]
+    headers, rows = jacobian_rows(t, digits, style, max_matrix=max_matrix, inline=True)
     return ["Jacobian (row: output, column: input)"] + _columns([headers] + rows)
 
 
@@ -85,10 +92,12 @@ def _columns(rows: list[list[str]]) -> list[str]:
     return ["  " + "   ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
-def render_grad_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
+def render_grad_text(t: Trace, digits: int | None = 4, style: str = "unicode", *,
+                     max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """Plain text: value, gradient or Jacobian, and a table of passes and cost."""
-    out = [title(t, digits, style)] + note_lines(t) + [f"value: {_values(t, digits, style)}", ""]
-    out += _derivative_lines(t, digits, style)
+    out = [title(t, digits, style, max_matrix)] + note_lines(t) + [
+        f"value: {_values(t, digits, style, max_matrix)}", ""]
+    out += _derivative_lines(t, digits, style, max_matrix)
     out += ["", "Passes and cost"]
     rows = passes_rows(t)
     rows[-1] = ["(" + rows[-1][0]] + rows[-1][1:-1] + [rows[-1][-1] + ")"]
@@ -121,26 +130,29 @@ def _csv(text: str) -> str:
     return f'"{text}"' if any(c in text for c in ',"\n ') else text
 
 
-def render_grad_markdown(t: Trace, digits: int | None = 4) -> str:
+def render_grad_markdown(t: Trace, digits: int | None = 4, *,
+                         max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """A title, the derivatives table and the passes table."""
-    headers, rows = jacobian_rows(t, digits, "text")
+    headers, rows = jacobian_rows(t, digits, "text", max_matrix=max_matrix, inline=True)
     what = "Gradient" if len(rows) == 1 else "Jacobian"
-    out = [f"# {title(t, digits, 'text')}", ""] + [f"> {n}" for n in note_lines(t)]
-    out += [""] * bool(t.notes) + [f"Value: {_values(t, digits, 'text')}", "",
+    out = [f"# {title(t, digits, 'text', max_matrix)}", ""] + [f"> {n}" for n in note_lines(t)]
+    out += [""] * bool(t.notes) + [f"Value: {_values(t, digits, 'text', max_matrix)}", "",
            f"## {what}", ""] + md_table(headers, rows)
     out += ["", "## Passes and cost", ""] + md_table(PASS_HEADERS, passes_rows(t))
     out += ["", verdict(t)]
     return "\n".join(out)
 
 
-def render_grad_latex(t: Trace, digits: int | None = 4) -> str:
-    """An ``align*`` of every derivative and a booktabs table of passes and cost."""
-    rows = [f"  {partial_frac(out, n)} &= {latex_number(v, digits)}"
+def render_grad_latex(t: Trace, digits: int | None = 4, *,
+                      max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    """An ``align*`` of every derivative (matrices as ``bmatrix``) and a booktabs table of
+    passes and cost."""
+    rows = [f"  {partial_frac(out, n)} &= {value_latex(t, v, digits, max_matrix)}"
             for out, row in t.jacobian.items() for n, v in row.items()]
     table = ["\\begin{tabular}{lllll}", "\\toprule", " & ".join(PASS_HEADERS) + " \\\\",
              "\\midrule"] + [" & ".join(r) + " \\\\" for r in passes_rows(t)] + \
         ["\\bottomrule", "\\end{tabular}"]
-    return "\n".join([f"% {title(t, digits, 'text')}",
+    return "\n".join([f"% {title(t, digits, 'text', max_matrix)}",
                       "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}"]
                      + note_lines(t, "% note: ") + ["\\begin{align*}", " \\\\\n".join(rows), "\\end{align*}", "",
                       f"% {verdict(t)}"] + table)

@@ -18,20 +18,29 @@ True
 True
 >>> src == t.to_dot() and src.isascii()
 True
+
+In a graph of vectors and matrices each node shows its shape (``w6 : 4x2``) and
+its arrays as small tables of entries, summarised past ``max_matrix`` (4×4);
+parameters (``params``, or the rule of
+:func:`~autodiff_viz.views.dot_view.parameter_nodes`) are drawn in their own
+colour, apart from the data inputs and the operations.
 """
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Sequence
+
+import numpy as np
 
 from ..graph import Graph
 from ..trace import Trace
 from .dot_render import (BIG_GRAPH, DPI, FORMATS, MAX_EDGE_LABELS, MAX_TABLE_ROWS, TIMEOUT,
                          format_of, render_dot)
+from .arrays import MAX_MATRIX
 from .dot_table import table_data, table_html
 from .dot_view import FONT, KIND_NAMES, PALETTE, SHAPES, Progress, View, build_view, esc, slot
 from .dot_view import table as html_table
-from .lines import adjoint_name, fmt, tangent_name
+from .lines import _ascii, adjoint_name, fmt, tangent_name
 
 __all__ = ["FORMATS", "MAX_EDGE_LABELS", "MAX_TABLE_ROWS", "BIG_GRAPH", "Progress",
            "graph_to_dot", "trace_to_dot", "render_trace", "render_dot", "table_data"]
@@ -43,7 +52,8 @@ def _node_label(v: View, i: int) -> str:
     if g.nodes[i].kind == "const":  # a number is its own value; a named one shows it
         named = v.trace is not None and not name.lstrip("-")[:1].isdigit()
         return esc(f"{name} = {v.num(v.trace.steps[i].value)}" if named else name)
-    head = f"<B>{esc(name)}</B> = {esc(v.formula(i))}"
+    shape = v.shape(i)
+    head = f"<B>{esc(name)}</B>" + (f" : {shape}" if shape else "") + f" = {esc(v.formula(i))}"
     rows = [f'<TR><TD COLSPAN="2">{head}</TD></TR>']
     rows += [f'<TR><TD COLSPAN="2"><I>output {esc(out)}</I></TD></TR>'
              for out in v.outputs.get(i, [])]
@@ -51,21 +61,19 @@ def _node_label(v: View, i: int) -> str:
     if t is None:
         return html_table(rows)
 
-    def row(left: str, text: str, known: bool) -> str:
+    def row(left: str, value: Any, known: bool) -> str:
         return (f'<TR><TD ALIGN="RIGHT">{esc(left)} </TD>'
-                f'<TD ALIGN="LEFT">{slot(text, known)}</TD></TR>')
+                f'<TD ALIGN="LEFT">{v.cell(value, known)}</TD></TR>')
 
-    rows.append(row("value", v.num(t.steps[i].value), i in v.values))
+    rows.append(row("value", t.steps[i].value, i in v.values))
     for k in v.fwd:
         s = v.step("forward", k, i)
         if s is not None:
-            rows.append(row(tangent_name(t, k, name, "text"), v.num(s.tangent),
-                            i in v.tangents[k]))
+            rows.append(row(tangent_name(t, k, name, "text"), s.tangent, i in v.tangents[k]))
     for k in v.rev:
         s = v.step("reverse", k, i)
         if s is not None:  # None: the output does not depend on this node
-            rows.append(row(adjoint_name(t, k, name, "text"), v.num(s.adjoint),
-                            i in v.adjoints[k]))
+            rows.append(row(adjoint_name(t, k, name, "text"), s.adjoint, i in v.adjoints[k]))
     rows += [f'<TR><TD COLSPAN="2"><FONT COLOR="{PALETTE["highlight"]}">! {esc(flag)}'
              "</FONT></TD></TR>" for flag in t.steps[i].flags]
     return html_table(rows)
@@ -109,9 +117,11 @@ def _edge_label(v: View, child: int, pos: int) -> str:
         partial = t.steps[child].partial(pos)
     formula = partial.formula if partial is not None else g.partial_formula(
         child, pos, v.notation, "text")
+    formula = _ascii(formula.replace("\u1e21", "g"), "text")  # matrix notation: g w2.T
     line = f"{esc(dname)} = {esc(formula)}"
-    if partial is not None and v.num(partial.value) != formula:
-        line += " = " + slot(v.num(partial.value))
+    shown = v.edge(partial.value) if partial is not None else ""
+    if shown and shown != formula:
+        line += " = " + slot(shown)
     rows = [f'<TR><TD ALIGN="LEFT">{line}</TD></TR>']
     text, known = _carried(v, child, pos)
     if text:
@@ -127,21 +137,45 @@ def _carried(v: View, child: int, pos: int) -> tuple[str, bool]:
     if t is None:
         return "", False
     parent = v.graph.nodes[child].parents[pos]
+    op = v.graph.nodes[child].op
+    tensor_op = op is not None and op.tensor  # a Jacobian-vector or vector-Jacobian product
+    args = [v.names[q] for q in v.graph.nodes[child].parents]
+    partial = _ascii(v.graph.partial_formula(child, pos, v.notation, "text").replace(
+        "\u1e21", "g"), "text")
+
+    def line(name: str, symbolic: str, a: Any, b: Any, value: Any) -> str:
+        """``name += a*b = value``; where a matrix would not fit on an edge (it is shown
+        in the nodes), the term's formula instead, and its value only when short."""
+        factors = [v.edge(a), v.edge(b)]
+        summed = v.tensor and not tensor_op and np.shape(value) != np.broadcast_shapes(
+            np.shape(a), np.shape(b))  # a broadcast value: the sum over its copies
+        if not tensor_op and all(factors) and v.edge(value):
+            return (f"{name} += {'sum ' * summed}{_par(factors[0])}*{_par(factors[1])} = "
+                    f"{v.edge(value)}")
+        symbolic = f"sum({symbolic})" if summed else symbolic
+        return f"{name} += {symbolic}" + (f" = {v.edge(value)}" if v.edge(value) else "")
+
     if v.edge_fwd is not None:
         step = v.step("forward", v.edge_fwd, child)
         term = next((x for x in step.terms if x.position == pos), None) if step else None
         if term is not None:
-            return (f"{tangent_name(t, v.edge_fwd, v.names[child], 'text')} += "
-                    f"{_par(v.num(term.partial))}*{_par(v.num(term.parent_tangent))} = "
-                    f"{v.num(term.value)}", (child, pos) in v.fterms)
+            tan = tangent_name(t, v.edge_fwd, v.names[parent], "text")
+            symbolic = _ascii(op.jvp_formulas[pos].format(*args, t=tan), "text") \
+                if tensor_op else f"{_par(partial)}*{tan}"  # type: ignore[union-attr]
+            return (line(tangent_name(t, v.edge_fwd, v.names[child], "text"), symbolic,
+                         term.partial, term.parent_tangent, term.value),
+                    (child, pos) in v.fterms)
     if v.edge_rev is not None:
         step = v.step("reverse", v.edge_rev, parent)
         term = next((x for x in step.terms if x.child == child and x.position == pos),
                     None) if step else None
         if term is not None:
-            return (f"{adjoint_name(t, v.edge_rev, v.names[parent], 'text')} += "
-                    f"{_par(v.num(term.child_adjoint))}*{_par(v.num(term.partial))} = "
-                    f"{v.num(term.value)}", (child, pos) in v.rterms)
+            adj = adjoint_name(t, v.edge_rev, v.names[child], "text")
+            symbolic = _ascii(op.vjp_formulas[pos].format(*args, g=adj), "text") \
+                if tensor_op else f"{adj}*{_par(partial)}"  # type: ignore[union-attr]
+            return (line(adjoint_name(t, v.edge_rev, v.names[parent], "text"), symbolic,
+                         term.child_adjoint, term.partial, term.value),
+                    (child, pos) in v.rterms)
     return "", False
 
 
@@ -159,8 +193,8 @@ def _edge_line(v: View, child: int, pos: int, labels: bool) -> str:
 
 # -- legend, title, notes -------------------------------------------------------------
 def _legend(v: View) -> list[str]:
-    kinds = ["input"] + (["const"] if any(n.kind == "const" for n in v.graph.nodes)
-                         else []) + ["op", "output"]
+    kinds = ["input"] + (["param"] if v.params else []) + (
+        ["const"] if any(n.kind == "const" for n in v.graph.nodes) else []) + ["op", "output"]
     out = ["  subgraph cluster_legend {",
            f'    label="legend"; fontsize=10; style="rounded"; color="{PALETTE["grid"]}";']
     for kind in kinds:
@@ -193,14 +227,19 @@ def _colored(kind: str, word: str) -> str:
     return f'<FONT COLOR="{PALETTE[kind]}">{word}</FONT>'
 
 
-def title_text(g: Graph, t: Trace | None = None, digits: int | None = 4) -> str:
+def title_text(g: Graph, t: Trace | None = None, digits: int | None = 4,
+               max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """``z = sin(x1) + x1*x2  at  x1=2, x2=3``: the picture's title."""
     exprs = g.expressions("text")
     head = "; ".join(f"{name} = {exprs[i]}" for name, i in g.outputs)
     if len(head) > 110 or any(exprs[i] is None for _, i in g.outputs):
         head = f"{', '.join(g.output_names)}: a graph of {len(g.nodes)} nodes"
     if t is not None and t.at:
-        point = ", ".join(f"{n}={fmt(t.at[n], digits, 'text')}" for n in g.input_names)
+        if t.primal.tensor:
+            from .summary import point_text
+            point = point_text(t, digits, "text", max_matrix)
+        else:
+            point = ", ".join(f"{n}={fmt(t.at[n], digits, 'text')}" for n in g.input_names)
         head += f"  at  {point}"
     return head
 
@@ -235,7 +274,7 @@ def _document(v: View, *, rankdir: str, legend: bool, show_table: bool,
     if len(g.nodes) >= BIG_GRAPH:
         attrs += ["splines=line", "mclimit=0.2", "nslimit=2", "nslimit1=2",
                   "remincross=false", "searchsize=10"]
-    text = title if title is not None else title_text(g, v.trace, v.digits)
+    text = title if title is not None else title_text(g, v.trace, v.digits, v.max_matrix)
     if v.trace is not None and show_table:  # below the graph; its own label, so not stretched
         attrs.append(f"label=<{table_html(v, max_table_rows)}>")
     head = _one_line(text) + (f" (mode {v.mode})" if v.trace is not None else "")
@@ -279,7 +318,9 @@ def trace_to_dot(trace: Trace, *, mode: str | None = None, digits: int | None = 
                  rankdir: str = "LR", table: bool = True, legend: bool = True,
                  contributions: str = "auto", forward_pass: int = 0, reverse_pass: int = 0,
                  max_edge_labels: int = MAX_EDGE_LABELS, max_table_rows: int = MAX_TABLE_ROWS,
-                 title: str | None = None, progress: Progress | None = None) -> str:
+                 title: str | None = None, progress: Progress | None = None,
+                 max_matrix: tuple[int, int] = MAX_MATRIX,
+                 params: Sequence[str] | None = None) -> str:
     """DOT source of the graph with every value, partial, tangent and adjoint the trace stored.
 
     ``mode`` (default: the trace's) chooses what nodes show: ``primal`` values,
@@ -289,7 +330,10 @@ def trace_to_dot(trace: Trace, *, mode: str | None = None, digits: int | None = 
     ``forward``, ``reverse``, ``none``), the chain-rule term it carries, taken
     from pass ``forward_pass``/``reverse_pass``. ``table`` draws the gradient
     table below the graph; ``progress`` draws one step frame (see
-    :mod:`autodiff_viz.views.frames`).
+    :mod:`autodiff_viz.views.frames`). In a graph of vectors and matrices arrays
+    up to ``max_matrix`` are drawn in full, larger ones summarised, and ``params``
+    names the inputs drawn as parameters (default: the rule of
+    :func:`~autodiff_viz.views.dot_view.parameter_nodes`).
 
     >>> import autodiff_viz as av
     >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward", wrt="x2")
@@ -298,7 +342,8 @@ def trace_to_dot(trace: Trace, *, mode: str | None = None, digits: int | None = 
     True
     """
     v = build_view(trace.graph, trace, digits=digits, mode=mode, contributions=contributions,
-                   forward_pass=forward_pass, reverse_pass=reverse_pass, progress=progress)
+                   forward_pass=forward_pass, reverse_pass=reverse_pass, progress=progress,
+                   max_matrix=max_matrix, params=params)
     return _document(v, rankdir=rankdir, legend=legend, show_table=table,
                      max_edge_labels=max_edge_labels, max_table_rows=max_table_rows,
                      title=title)

@@ -10,6 +10,12 @@
 'w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584'
 >>> reverse_line(t, 0, t.reverse_steps(0)[-1], style="text")
 'dz/dw1 = dz/dw4*dw4/dw1 + dz/dw3*dw3/dw1 = 1*3 + 1*(-0.4161) = 2.584'
+
+In a graph of vectors and matrices (``t.primal.tensor``) a step whose values are
+matrices takes several lines: each matrix one row per line, its columns aligned,
+and the rest of the step on its middle line (``inline=True``: one line, a matrix
+row by row as ``[0, 0; 1, 1]``). Arrays larger than ``max_matrix`` (4×4) are
+summarised; see :mod:`.arrays`.
 """
 from __future__ import annotations
 
@@ -23,6 +29,8 @@ from ..ops import PREC_ATOM, PREC_NEG
 from ..printing import format_number
 from ..trace import (ForwardStep, ForwardTerm, PrimalStep, ReverseStep, ReverseTerm,
                      Trace)
+from .arrays import MAX_MATRIX, block as _block, brief, fits, inline as _inline, shape_text
+from .columns import Block, hjoin, join_with
 
 DOT, BAR = "\u0307", "\u0304"
 
@@ -45,13 +53,90 @@ def fmt(v: Any, digits: int | None = 4, style: str = "unicode") -> str:
     return s.replace("-", "−") if style == "unicode" else s
 
 
-def _atom(v: Any, digits: int | None, style: str) -> tuple[str, int]:
-    s = fmt(v, digits, style)
-    neg = s.startswith(("-", "−"))
-    return s, PREC_NEG if neg else PREC_ATOM
+def value_text(t: Trace, v: Any, digits: int | None = 4, style: str = "unicode",
+               max_matrix: tuple[int, int] = MAX_MATRIX, inline: bool = False,
+               operand: bool = False) -> str:
+    """A value ``t`` stored, as text: :func:`fmt`, except that in a graph of vectors and
+    matrices an array is an aligned block (``inline``: one line); see :mod:`.arrays`.
+    An ``operand`` (a value inside a formula) too large for ``max_matrix`` is only named
+    by its shape, ``[100×3 matrix]``: its own row shows its summary.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("W@x", at={"W": [[1, 2], [3, 4]], "x": [1, -1]})
+    >>> print(value_text(t, t.steps[0].value))
+    ⎡1 2⎤
+    ⎣3 4⎦
+    >>> value_text(t, t.steps[0].value, inline=True), value_text(t, t.value)
+    ('[1, 2; 3, 4]', '[−1, −1]')
+    """
+    if v is None:
+        return ""
+    if not t.primal.tensor or np.ndim(v) == 0:
+        return fmt(v, digits, style)
+    if operand and not fits(np.shape(v), max_matrix):
+        return brief(v, style)
+    return (_inline if inline else _block)(v, digits, style, max_matrix)
 
 
-_ASCII = str.maketrans({"ᵀ": ".T", "⊙": "*", "−": "-", "⟨": "<", "⟩": ">", "Σ": "sum "})
+def node_name(t: Trace, node: int, name: str | None = None, style: str = "unicode") -> str:
+    """``w6 : 4×2``: a node's name and, in a graph of vectors and matrices, its shape
+    (a vector's length; nothing more for a number). With a shape it is a
+    :class:`~.columns.Block`, so that tables do not break it over two lines.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("W@x", at={"W": [[1, 2], [3, 4]], "x": [1, -1]})
+    >>> node_name(t, 0), node_name(t, 1, style="text"), node_name(t, 2, "z")
+    ('w1 : 2×2', 'w2 : 2', 'z : 2')
+    """
+    name = t.steps[node].name if name is None else name
+    shape = t.primal.shapes[node] if t.primal.tensor and t.primal.shapes else ()
+    return Block(f"{name} : {shape_text(shape, style)}") if shape else name
+
+
+def _p(t: Trace, s: str) -> str:
+    """:func:`_paren`, except that a vector or matrix needs none: its brackets delimit it."""
+    if t.primal.tensor and (s.startswith(("[", "⎡")) or "\n" in s):
+        return s
+    return _paren(s)
+
+
+def _with_values(t: Trace, node: int, texts: list[str], style: str) -> str:
+    """Node ``node``'s formula with the parents' values ``texts`` in place of their names;
+    values of several lines (matrices) are set side by side with :func:`hjoin`."""
+    atoms, blocks = [], {}
+    for k, s in enumerate(texts):
+        if isinstance(s, Block):  # a private-use mark stands in for the array while printing
+            mark = chr(0xE000 + k)
+            blocks[mark] = s
+            atoms.append((mark, PREC_ATOM))
+        else:
+            atoms.append((s, PREC_NEG if s.startswith(("-", "−")) else PREC_ATOM))
+    text = t.graph.formula(node, t.notation, style, args=atoms)
+    if not blocks:
+        return text
+    pieces = [x for x in re.split("([\ue000-\uf8ff])", text) if x]
+    out = []
+    for j, x in enumerate(pieces):
+        if x in blocks:
+            out.append(blocks[x])
+            continue
+        near = [pieces[i] for i in (j - 1, j + 1) if 0 <= i < len(pieces)]
+        if _OPERATOR.match(x) and any("\n" in blocks.get(y, "") for y in near):
+            x = f" {x} "  # an operator beside a matrix: W @ x
+        out.append(x)
+    return hjoin(out)
+
+
+_OPERATOR = re.compile(r"^[@·*/^]$")
+
+
+def _times(a: str, mul: str, b: str) -> str:
+    """``a·b``; with a matrix on either side, spaced: ``A · B``."""
+    return hjoin([a, f" {mul} ", b]) if "\n" in a or "\n" in b else a + mul + b
+
+
+_ASCII = str.maketrans({"ᵀ": ".T", "⊙": "*", "−": "-", "⟨": "<", "⟩": ">", "Σ": "sum ",
+                        "×": "x"})
 
 
 def _ascii(text: str, style: str) -> str:
@@ -92,12 +177,13 @@ class LineParts(NamedTuple):
 
 
 def join(parts: LineParts) -> str:
-    """``name = symbolic = numeric = value`` without the empty parts."""
-    return " = ".join(p for p in parts if p)
+    """``name = symbolic = numeric = value`` without the empty parts (parts of several
+    lines, matrices, side by side)."""
+    return join_with(" = ", [p for p in parts if p])
 
 
-def primal_parts(t: Trace, s: PrimalStep, digits: int | None = 4,
-                 style: str = "unicode") -> LineParts:
+def primal_parts(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode", *,
+                 max_matrix: tuple[int, int] = MAX_MATRIX, inline: bool = False) -> LineParts:
     """The parts of :func:`primal_line`: node, definition, with values, value.
 
     >>> import autodiff_viz as av
@@ -106,24 +192,27 @@ def primal_parts(t: Trace, s: PrimalStep, digits: int | None = 4,
     LineParts(name='w4', symbolic='w1·w2', numeric='2·3', value='6')
     """
     fstyle = "unicode" if style == "unicode" else "text"
-    value = fmt(s.value, digits, style)
+    value = value_text(t, s.value, digits, style, max_matrix, inline)
     if s.kind == "input":
         return LineParts(s.name, t.graph.nodes[s.node].name or "", "", value)
     if s.kind == "const":
         return LineParts(s.name, "", "", value)
     formula = t.graph.formula(s.node, t.notation, fstyle)
-    values = [_atom(t.primal.values[q], digits, style) for q in s.parents]
-    with_values = t.graph.formula(s.node, t.notation, fstyle, args=values)
-    return LineParts(s.name, formula, with_values, value)
+    values = [value_text(t, t.primal.values[q], digits, style, max_matrix, inline, operand=True)
+              for q in s.parents]
+    return LineParts(s.name, formula, _with_values(t, s.node, values, fstyle), value)
 
 
-def primal_line(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode") -> str:
+def primal_line(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode", *,
+                max_matrix: tuple[int, int] = MAX_MATRIX, inline: bool = False) -> str:
     """``w3 = sin(w1) = sin(2) = 0.9093``; inputs ``w1 = x1 = 2``."""
-    return join(primal_parts(t, s, digits, style))
+    return join(primal_parts(t, s, digits, style, max_matrix=max_matrix, inline=inline))
 
 
 def forward_term_parts(t: Trace, k: int, s: ForwardStep, term: ForwardTerm,
-                       digits: int | None = 4, style: str = "unicode") -> tuple[str, str, str]:
+                       digits: int | None = 4, style: str = "unicode", *,
+                       max_matrix: tuple[int, int] = MAX_MATRIX,
+                       inline: bool = False) -> tuple[str, str, str]:
     """One forward chain-rule term: symbolic, its two stored factors, its stored value.
 
     >>> import autodiff_viz as av
@@ -135,38 +224,48 @@ def forward_term_parts(t: Trace, k: int, s: ForwardStep, term: ForwardTerm,
     mul = "·" if style == "unicode" else "*"
     fstyle = "unicode" if style == "unicode" else "text"
     op = t.graph.nodes[s.node].op
+
+    def val(v: Any, operand: bool = False) -> str:
+        return value_text(t, v, digits, style, max_matrix, inline, operand)
+
     if op is not None and op.tensor:  # a Jacobian-vector product, in matrix notation
         args = [t.names[q] for q in t.graph.nodes[s.node].parents]
         jvp = op.jvp_formulas[term.position].format(
             *args, t=tangent_name(t, k, term.parent_name, style))
-        return _ascii(jvp, style), "", fmt(term.value, digits, style)
+        return _ascii(jvp, style), "", val(term.value)
     formula = _restyle(t.steps[s.node].partial(term.position).formula, fstyle)
     symbolic = f"{tangent_name(t, k, term.parent_name, style)}{mul}{_paren(formula)}"
-    numeric = (f"{_paren(fmt(term.parent_tangent, digits, style))}{mul}"
-               f"{_paren(fmt(term.partial, digits, style))}")
-    return symbolic, numeric, fmt(term.value, digits, style)
+    numeric = _times(_p(t, val(term.parent_tangent, True)), mul, _p(t, val(term.partial, True)))
+    return symbolic, numeric, val(term.value)
 
 
 def forward_parts(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
-                  style: str = "unicode") -> LineParts:
+                  style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
+                  inline: bool = False) -> LineParts:
     """The parts of :func:`forward_line`: tangent, chain rule, term values, tangent value."""
     name = tangent_name(t, k, s.name, style)
-    value = fmt(s.tangent, digits, style)
+    value = value_text(t, s.tangent, digits, style, max_matrix, inline)
     if s.is_input or not s.terms:
         return LineParts(name, "", "", value)
-    terms = [forward_term_parts(t, k, s, term, digits, style) for term in s.terms]
+    terms = [forward_term_parts(t, k, s, term, digits, style, max_matrix=max_matrix,
+                                inline=inline) for term in s.terms]
+    summands = [_p(t, value_text(t, term.value, digits, style, max_matrix, inline, True))
+                for term in s.terms]
     return LineParts(name, " + ".join(sym for sym, _, _ in terms),
-                     " + ".join(_paren(v) for _, _, v in terms), value)
+                     join_with(" + ", summands), value)
 
 
 def forward_line(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
-                 style: str = "unicode") -> str:
+                 style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
+                 inline: bool = False) -> str:
     """``ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2``; inputs show their seed."""
-    return join(forward_parts(t, k, s, digits, style))
+    return join(forward_parts(t, k, s, digits, style, max_matrix=max_matrix, inline=inline))
 
 
 def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
-                       digits: int | None = 4, style: str = "unicode") -> tuple[str, str, str]:
+                       digits: int | None = 4, style: str = "unicode", *,
+                       max_matrix: tuple[int, int] = MAX_MATRIX,
+                       inline: bool = False) -> tuple[str, str, str]:
     """One reverse chain-rule term: symbolic, its two stored factors, its stored value.
 
     >>> import autodiff_viz as av
@@ -180,40 +279,46 @@ def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
     mul = "·" if style == "unicode" else "*"
     child = adjoint_name(t, k, term.child_name, style)
     op = t.graph.nodes[term.child].op
+
+    def val(v: Any, operand: bool = False) -> str:
+        return value_text(t, v, digits, style, max_matrix, inline, operand)
+
     if op is not None and op.tensor:  # a vector-Jacobian product, in matrix notation
         args = [t.names[q] for q in t.graph.nodes[term.child].parents]
         vjp = op.vjp_formulas[term.position].format(*args, g=child)
-        return _ascii(vjp, style), "", fmt(term.value, digits, style)
+        return _ascii(vjp, style), "", val(term.value)
     if style == "unicode":
         formula = _restyle(t.steps[term.child].partial(term.position).formula, "unicode")
         symbolic = f"{child}{mul}{_paren(formula)}"
     else:
         symbolic = f"{child}{mul}d{term.child_name}/d{s.name}"
-    numeric = (f"{_paren(fmt(term.child_adjoint, digits, style))}{mul}"
-               f"{_paren(fmt(term.partial, digits, style))}")
+    numeric = _times(_p(t, val(term.child_adjoint, True)), mul, _p(t, val(term.partial, True)))
     if np.shape(term.value) != np.broadcast_shapes(np.shape(term.child_adjoint),
                                                    np.shape(term.partial)):
-        numeric = f"Σ{numeric}" if style == "unicode" else f"sum {numeric}"  # over the copies
+        numeric = hjoin(["Σ" if style == "unicode" else "sum ", numeric])  # over the copies
         symbolic = f"Σ{_paren(symbolic)}" if style == "unicode" else f"sum({symbolic})"
-    return symbolic, numeric, fmt(term.value, digits, style)
+    return symbolic, numeric, val(term.value)
 
 
 def reverse_parts(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
-                  style: str = "unicode") -> LineParts:
+                  style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
+                  inline: bool = False) -> LineParts:
     """The parts of :func:`reverse_line`: adjoint, sum over children, factors, adjoint value."""
     name = adjoint_name(t, k, s.name, style)
-    value = fmt(s.adjoint, digits, style)
+    value = value_text(t, s.adjoint, digits, style, max_matrix, inline)
     if not s.terms:
         return LineParts(name, "", "", value)
-    terms = [reverse_term_parts(t, k, s, term, digits, style) for term in s.terms]
+    terms = [reverse_term_parts(t, k, s, term, digits, style, max_matrix=max_matrix,
+                                inline=inline) for term in s.terms]
     return LineParts(name, " + ".join(sym for sym, _, _ in terms),
-                     " + ".join(num for _, num, _ in terms), value)
+                     join_with(" + ", [num for _, num, _ in terms]), value)
 
 
 def reverse_line(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
-                 style: str = "unicode") -> str:
+                 style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
+                 inline: bool = False) -> str:
     """``w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584``; the output shows its seed."""
-    return join(reverse_parts(t, k, s, digits, style))
+    return join(reverse_parts(t, k, s, digits, style, max_matrix=max_matrix, inline=inline))
 
 
 def gradient_name(output: str, variable: str, style: str = "unicode") -> str:
@@ -238,7 +343,8 @@ def seed_text(t: Trace, k: int, digits: int | None = 4, style: str = "unicode") 
     >>> seed_text(av.trace("x*y", at={"x": 1, "y": 2}, seed={"x": 1, "y": -0.5}), 0)
     'x=1, y=−0.5'
     """
-    return ", ".join(f"{n}={fmt(v, digits, style)}" for n, v in t.forward[k].seed.items())
+    return ", ".join(f"{n}={value_text(t, v, digits, style, inline=True)}"
+                     for n, v in t.forward[k].seed.items())
 
 
 _MINUS = re.compile(r"(?<![A-Za-z0-9_])-")
@@ -256,4 +362,6 @@ def _restyle(formula: str, style: str) -> str:
     """
     if style == "unicode":
         return _MINUS.sub("−", formula.replace("*", "·")) if "e-" not in formula else formula
+    if not formula.isascii():  # a tensor operation's matrix notation: ḡ w2ᵀ as g w2.T
+        return _ascii(formula.replace("\u1e21", "g"), "text")
     return formula

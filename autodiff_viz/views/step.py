@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..trace import Trace
-from .columns import columns
-from .lines import (_paren, _restyle, adjoint_name, fmt, forward_parts, forward_term_parts,
-                    gradient_name, partial_name, primal_parts,
-                    reverse_term_parts, seed_text, tangent_name)
+from .arrays import MAX_MATRIX
+from .columns import columns, hjoin, join_with
+from .lines import (_p, _restyle, adjoint_name, forward_parts, forward_term_parts,
+                    gradient_name, node_name, partial_name, primal_parts,
+                    reverse_term_parts, seed_text, tangent_name, value_text)
 from .summary import note_lines, title
 
 RESET, BOLD, GREEN = "\x1b[0m", "\x1b[1m", "\x1b[1;32m"
@@ -116,68 +117,79 @@ def step_header(t: Trace, p: Pass, i: int, style: str = "unicode",
 
 
 def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str = "unicode",
-                 color: bool = False) -> list[str]:
-    """What step ``i`` of pass ``p`` computes, uses and adds."""
+                 color: bool = False, *,
+                 max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
+    """What step ``i`` of pass ``p`` computes, uses and adds (matrices as aligned blocks,
+    the text beside them on their middle line)."""
     s = p.steps[i]
     g, step = t.graph, t.steps[s.node]
-    hl = (lambda text: f"{GREEN}{text}{RESET}") if color else (lambda text: text)
+    mm = {"max_matrix": max_matrix}
+
+    def hl(text: str) -> str:
+        return "\n".join(f"{GREEN}{line}{RESET}" for line in text.split("\n")) if color \
+            else text
+
+    def val(v: Any) -> str:
+        return value_text(t, v, digits, style, max_matrix)
+
     out: list[str] = []
 
     def row(label: str, text: str) -> None:
-        out.append(f"  {label:<10} {text}")
+        out.extend(hjoin([f"  {label:<10} ", text]).split("\n"))
 
     if p.kind == "primal":
-        parts = primal_parts(t, step, digits, style)
+        parts = primal_parts(t, step, digits, style, **mm)
         if step.kind == "input":
-            row("node", f"{parts.name} = {parts.symbolic}  (input)")
-            row("stores", hl(f"{parts.name} = {parts.value}"))
+            row("node", f"{node_name(t, s.node, style=style)} = {parts.symbolic}  (input)")
+            row("stores", hl(hjoin([f"{parts.name} = ", parts.value])))
             return out
-        row("node", f"{parts.name} = {parts.symbolic}")
-        row("uses", ", ".join(f"{t.steps[q].name} = {fmt(t.steps[q].value, digits, style)}"
-                              for q in dict.fromkeys(step.parents)
-                              if g.nodes[q].kind != "const") or "constants only")
-        row("stores", hl(f"{parts.name} = {parts.numeric} = {parts.value}"))
+        row("node", f"{node_name(t, s.node, style=style)} = {parts.symbolic}")
+        row("uses", join_with(", ", [hjoin([f"{t.steps[q].name} = ", val(t.steps[q].value)])
+                                     for q in dict.fromkeys(step.parents)
+                                     if g.nodes[q].kind != "const"]) or "constants only")
+        row("stores", hl(join_with(" = ", [parts.name, parts.numeric, parts.value])))
         return out
 
     if p.kind == "forward":
         fs = p.record(s.node)
-        parts = forward_parts(t, p.run, fs, digits, style)
+        parts = forward_parts(t, p.run, fs, digits, style, **mm)
         if fs.is_input:
             row("node", f"{parts.name}  (input {g.nodes[s.node].name})")
-            row("seed", hl(f"{parts.name} = {parts.value}"))
+            row("seed", hl(hjoin([f"{parts.name} = ", parts.value])))
             return out
         if s.term is None:
             row("node", f"{parts.name}  ({step.name} = {step.formula} uses no input)")
-            row("stores", hl(f"{parts.name} = {parts.value}"))
+            row("stores", hl(hjoin([f"{parts.name} = ", parts.value])))
             return out
         term = fs.terms[s.term]
         partial = step.partial(term.position)
         row("node", f"{parts.name} = {parts.symbolic}")
-        row("uses", f"{tangent_name(t, p.run, term.parent_name, style)} = "
-                    f"{fmt(term.parent_tangent, digits, style)} (tangent of {term.parent_name}), "
-                    f"{partial_name(step.name, term.parent_name, style)} = "
-                    f"{_shown(partial.formula, term.partial, digits, style)}")
-        sym, num, val = forward_term_parts(t, p.run, fs, term, digits, style)
-        row("adds term", hl(f"{sym} = {num} = {val}"))
+        row("uses", hjoin([f"{tangent_name(t, p.run, term.parent_name, style)} = ",
+                           val(term.parent_tangent), f" (tangent of {term.parent_name}), "
+                           f"{partial_name(step.name, term.parent_name, style)} = ",
+                           _shown(t, partial.formula, term.partial, digits, style, max_matrix)]))
+        sym, num, value = forward_term_parts(t, p.run, fs, term, digits, style, **mm)
+        row("adds term", hl(join_with(" = ", [x for x in (sym, num, value) if x])))
         _so_far(row, parts.name, s.term + 1,
-                lambda j: _paren(forward_term_parts(t, p.run, fs, fs.terms[j], digits, style)[2]),
+                lambda j: _p(t, forward_term_parts(t, p.run, fs, fs.terms[j], digits, style,
+                                                   **mm)[2]),
                 s.last, parts.value, "")
         return out
 
     r = t.reverse[p.run]
     rs = p.record(s.node)
     name = adjoint_name(t, p.run, rs.name, style)
-    value = fmt(rs.adjoint, digits, style)
+    value = val(rs.adjoint)
     grad = f"   = {gradient_name(r.output, g.nodes[s.node].name, style)} (gradient)" \
         if rs.is_input else ""
     if s.term is None:
         row("node", f"{name}  (output {r.output})")
-        row("seed", hl(f"{name} = {value}") + grad)
+        row("seed", hjoin([hl(hjoin([f"{name} = ", value])), grad]))
         return out
     term = rs.terms[s.term]
 
     def part(j: int, which: int) -> str:
-        return reverse_term_parts(t, p.run, rs, rs.terms[j], digits, style)[which]
+        return reverse_term_parts(t, p.run, rs, rs.terms[j], digits, style, **mm)[which]
 
     symbolic = _sum(len(rs.terms), lambda j: part(j, 0))
     if len(rs.terms) > 6:
@@ -188,21 +200,23 @@ def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str =
     row("node", f"{name} = {symbolic}   (sum over its children {shown})"
         if len(rs.terms) > 1 else f"{name} = {symbolic}   (its child {shown})")
     child_partial = t.steps[term.child].partial(term.position)
-    row("uses", f"{adjoint_name(t, p.run, term.child_name, style)} = "
-                f"{fmt(term.child_adjoint, digits, style)} "
-                f"(adjoint of the child {term.child_name}), "
-                f"{partial_name(term.child_name, step.name, style)} = "
-                f"{_shown(child_partial.formula, term.partial, digits, style)}")
-    sym, num, val = reverse_term_parts(t, p.run, rs, term, digits, style)
-    row("adds term", hl(f"{sym} = {num} = {val}"))
-    _so_far(row, name, s.term + 1, lambda j: part(j, 1), s.last, value, grad)
+    row("uses", hjoin([f"{adjoint_name(t, p.run, term.child_name, style)} = ",
+                       val(term.child_adjoint), f" (adjoint of the child {term.child_name}), "
+                       f"{partial_name(term.child_name, step.name, style)} = ",
+                       _shown(t, child_partial.formula, term.partial, digits, style,
+                              max_matrix)]))
+    sym, num, value_ = reverse_term_parts(t, p.run, rs, term, digits, style, **mm)
+    row("adds term", hl(join_with(" = ", [x for x in (sym, num, value_) if x])))
+    _so_far(row, name, s.term + 1, lambda j: part(j, 1) or part(j, 2), s.last, value, grad)
     return out
 
 
-def _shown(formula: str, value: Any, digits: int | None, style: str) -> str:
+def _shown(t: Trace, formula: str, value: Any, digits: int | None, style: str,
+           max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     formula = _restyle(formula, "unicode" if style == "unicode" else "text")
-    number = fmt(value, digits, style)
-    return number if formula == number else formula if not number else f"{formula} = {number}"
+    number = value_text(t, value, digits, style, max_matrix)
+    return number if formula == number else formula if not number else \
+        hjoin([formula, " = ", number])
 
 
 def _sum(n: int, term: Callable[[int], str], most: int = 6) -> str:
@@ -213,8 +227,8 @@ def _sum(n: int, term: Callable[[int], str], most: int = 6) -> str:
     ('0 + 1 + 2', '0 + 1 + … + 7 + 8')
     """
     if n <= most:
-        return " + ".join(term(j) for j in range(n))
-    return f"{term(0)} + {term(1)} + … + {term(n - 2)} + {term(n - 1)}"
+        return join_with(" + ", [term(j) for j in range(n)])
+    return join_with(" + ", [term(0), term(1), "…", term(n - 2), term(n - 1)])
 
 
 def _so_far(row: Any, name: str, n: int, term: Callable[[int], str], last: bool, value: str,
@@ -222,16 +236,18 @@ def _so_far(row: Any, name: str, n: int, term: Callable[[int], str], last: bool,
     """The ``n`` terms added so far; the sum only once the record holds it (last term)."""
     count = f"   ({n} terms)" if n > 6 else ""
     if last:
-        row("result", f"{name} = {_sum(n, term)} = {value}{note}{count}" if n > 1
-            else f"{name} = {value}{note}")
+        row("result", hjoin([f"{name} = ", _sum(n, term), " = ", value, f"{note}{count}"])
+            if n > 1 else hjoin([f"{name} = ", value, note]))
     else:
         first = f"the first {n} terms; " if n > 6 else ""
-        row("so far", f"{name} = {_sum(n, term)} + …   ({first}more terms to come)")
+        row("so far", hjoin([f"{name} = ", _sum(n, term),
+                             f" + …   ({first}more terms to come)"]))
 
 
 def table_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str = "unicode",
                 color: bool = False, max_rows: int | None = None,
-                marks: bool = True, width: int = 100) -> list[str]:
+                marks: bool = True, width: int = 100, *,
+                max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
     """The stored values after step ``i``: rows grow in the primal pass, the
     tangent or adjoint column grows in the others. ``▶`` marks the node being
     computed, ``•`` the nodes whose stored values it uses (``marks=False``: no
@@ -256,10 +272,11 @@ def table_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str = 
         mark = cur if st.node == s.node else dot if st.node in used else ""
         definition = t.graph.nodes[st.node].name if st.kind == "input" else \
             t.graph.formula(st.node, t.notation, fstyle)
-        row = [mark, st.name, definition or "", fmt(st.value, digits, style)]
+        row = [mark, node_name(t, st.node, style=style), definition or "",
+               value_text(t, st.value, digits, style, max_matrix)]
         if p.kind != "primal":
-            row.append(fmt(extra[st.node], digits, style) if st.node in done else
-                       "…" if st.node == s.node else "")
+            row.append(value_text(t, extra[st.node], digits, style, max_matrix)
+                       if st.node in done else "…" if st.node == s.node else "")
         rows.append(row)
         tags.append(mark)
     rows, tags = _window(rows, tags, cur, max_rows)
@@ -280,13 +297,27 @@ def _used(t: Trace, p: Pass, s: Step) -> set[int]:
 
 def _window(rows: list[list[str]], marks: list[str], cur: str,
             max_rows: int | None) -> tuple[list[list[str]], list[str]]:
-    """At most ``max_rows`` rows, around the current one; cut rows are said."""
-    if max_rows is None or len(rows) <= max_rows:
+    """At most ``max_rows`` lines of rows, around the current one; cut rows are said.
+    (A row holding a matrix takes a line per matrix row.)"""
+    heights = [max(str(c).count("\n") + 1 for c in row) for row in rows]
+    if max_rows is None or sum(heights) <= max_rows:
         return rows, marks
     max_rows = max(3, max_rows)
     at = marks.index(cur) if cur in marks else len(rows) - 1
-    start = min(max(0, at - (max_rows - 2) // 2), len(rows) - (max_rows - 2))
-    end = start + max_rows - 2
+    if all(h == 1 for h in heights):
+        start = min(max(0, at - (max_rows - 2) // 2), len(rows) - (max_rows - 2))
+        end = start + max_rows - 2
+    else:  # grow around the current row while the lines fit (it is always shown)
+        start, end, used = at, at + 1, heights[at]
+        while True:
+            grown = False
+            for side in (end, start - 1):
+                if 0 <= side < len(rows) and used + heights[side] <= max_rows - 2:
+                    used += heights[side]
+                    start, end = (start, end + 1) if side == end else (start - 1, end)
+                    grown = True
+            if not grown:
+                break
     blank = ["", "", "", ""] + [""] * (len(rows[0]) - 4)
     above = [["", "…", f"{start} rows above"] + blank[3:]] if start else []
     below = [["", "…", f"{len(rows) - end} rows below"] + blank[3:]] if end < len(rows) else []
@@ -296,7 +327,8 @@ def _window(rows: list[list[str]], marks: list[str], cur: str,
 
 def frame_lines(t: Trace, passes: list[Pass], p: int, i: int, digits: int | None = 4,
                 style: str = "unicode", color: bool = False,
-                max_rows: int | None = None, width: int = 100) -> list[str]:
+                max_rows: int | None = None, width: int = 100, *,
+                max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
     """A whole frame: title, pass list, step header, details and the stored values."""
     bold = (lambda text: f"{BOLD}{text}{RESET}") if color else (lambda text: text)
     names = []
@@ -309,21 +341,25 @@ def frame_lines(t: Trace, passes: list[Pass], p: int, i: int, digits: int | None
             label = "primal"
         names.append(f"[{label}]" if k == p else label)
     sep = " · " if style == "unicode" else " | "
-    return ([bold(title(t, digits, style))] + note_lines(t) + ["passes: " + sep.join(names), "",
-             bold(step_header(t, passes[p], i, style, digits))]
-            + detail_lines(t, passes[p], i, digits, style, color)
+    return ([bold(title(t, digits, style, max_matrix))] + note_lines(t)
+            + ["passes: " + sep.join(names), "",
+               bold(step_header(t, passes[p], i, style, digits))]
+            + detail_lines(t, passes[p], i, digits, style, color, max_matrix=max_matrix)
             + ["", "Stored values"]
-            + table_lines(t, passes[p], i, digits, style, color, max_rows, width=width))
+            + table_lines(t, passes[p], i, digits, style, color, max_rows, width=width,
+                          max_matrix=max_matrix))
 
 
-def print_all(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
+def print_all(t: Trace, digits: int | None = 4, style: str = "unicode", *,
+              max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """Every step of every pass in order (for pipes and files), each pass's table at its end."""
-    out = [title(t, digits, style)] + note_lines(t)
+    out = [title(t, digits, style, max_matrix)] + note_lines(t)
     for p in build_passes(t):
         out += ["", f"== {pass_title(t, p, digits, style)} =="]
         for i in range(len(p.steps)):
             out += ["", step_header(t, p, i, style, digits)]
-            out += detail_lines(t, p, i, digits, style)
+            out += detail_lines(t, p, i, digits, style, max_matrix=max_matrix)
         out += ["", f"Stored values after the {p.kind} pass"]
-        out += table_lines(t, p, len(p.steps) - 1, digits, style, marks=False)
+        out += table_lines(t, p, len(p.steps) - 1, digits, style, marks=False,
+                           max_matrix=max_matrix)
     return "\n".join(out)

@@ -18,6 +18,7 @@ import shutil
 from typing import IO, Any, Sequence
 
 from ..trace import Trace
+from .arrays import MAX_MATRIX
 from .step import Pass, frame_lines
 
 KEYS = {"unicode": "Enter/n/→ next · b/← back · g N go to step N · f/r forward/reverse pass"
@@ -112,8 +113,10 @@ def read_key(fd: int) -> str:
 
 
 def interactive(t: Trace, passes: list[Pass], digits: int | None, style: str, color: bool,
-                stdin: IO[str], stdout: IO[str]) -> int:
-    """Run the keys until q (or end of input); returns the exit code 0."""
+                stdin: IO[str], stdout: IO[str], *,
+                max_matrix: tuple[int, int] = MAX_MATRIX) -> int:
+    """Run the keys until q (or end of input); returns the exit code 0. Matrices up to
+    ``max_matrix`` are shown in full (see :func:`~.step.frame_lines`)."""
     import termios
     import tty
 
@@ -127,7 +130,8 @@ def interactive(t: Trace, passes: list[Pass], digits: int | None, style: str, co
         while True:
             size = shutil.get_terminal_size((100, 30))
             lines = frame_lines(t, passes, nav.p, nav.i, digits, style, color,
-                                max_rows=max(3, size.lines - 16), width=max(40, size.columns))
+                                max_rows=max(3, size.lines - 16), width=max(40, size.columns),
+                                max_matrix=max_matrix)
             footer = f"go to step (1-{nav.sizes[nav.p]}): {prompt}" if prompt is not None \
                 else keys
             stdout.write(CLEAR + "\n".join(lines) + "\n\n" + (message + "\n" if message else "")

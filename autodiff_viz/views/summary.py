@@ -16,20 +16,45 @@ Everything here reads the trace's stored records; nothing is recomputed.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..trace import Trace
-from .lines import _restyle, adjoint_name, fmt, partial_name, seed_text, tangent_name
+from .arrays import MAX_MATRIX, fits, shape_text
+from .columns import Block, hjoin
+from .lines import (_restyle, adjoint_name, node_name, partial_name, seed_text,
+                    tangent_name, value_text)
 
 FLAG_TEXT = {"nondifferentiable": "not differentiable at this point",
              "overflow": "overflow: a value is not finite"}
 
 
-def title(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
+def title(t: Trace, digits: int | None = 4, style: str = "unicode",
+          max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """``z = sin(x1) + x1*x2 at x1=2, x2=3``: the outputs' definitions and the point."""
     g = t.graph
     exprs = g.expressions("text")
     head = "; ".join(f"{name} = {exprs[i] or g.formula(i, t.notation)}" for name, i in g.outputs)
-    at = ", ".join(f"{n}={fmt(t.at[n], digits, style)}" for n in g.input_names)
+    at = point_text(t, digits, style, max_matrix)
     return f"{head} at {at}" if at else head
+
+
+def point_text(t: Trace, digits: int | None = 4, style: str = "unicode",
+               max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    """The inputs' values on one line: ``x1=2, x2=3``; in a graph of vectors and matrices
+    a small array row by row (``W=[1, 1; 1, 1]``), a large one by its shape (``X (100×3)``).
+
+    >>> import autodiff_viz as av
+    >>> point_text(av.trace("sum(X@w)", at={"X": [[1.0] * 2] * 9, "w": [1, -2]}))
+    'X (9×2), w=[1, −2]'
+    """
+    out = []
+    for n in t.graph.input_names:
+        v = t.at[n]
+        if t.primal.tensor and np.ndim(v) and not fits(np.shape(v), max_matrix):
+            out.append(f"{n} ({shape_text(np.shape(v), style)})")
+        else:
+            out.append(f"{n}={value_text(t, v, digits, style, max_matrix, inline=True)}")
+    return ", ".join(out)
 
 
 def note_lines(t: Trace, prefix: str = "note: ") -> list[str]:
@@ -53,26 +78,35 @@ def adjoint_header(t: Trace, k: int, style: str = "unicode") -> str:
     return f"{letter}, output {t.reverse[k].output}" if style == "unicode" else letter
 
 
-def partial_cells(t: Trace, node: int, digits: int | None = 4,
-                  style: str = "unicode") -> list[str]:
-    """``∂w4/∂w1 = w2 = 3`` for each stored local partial of ``node``."""
+def partial_cells(t: Trace, node: int, digits: int | None = 4, style: str = "unicode", *,
+                  max_matrix: tuple[int, int] = MAX_MATRIX, inline: bool = False) -> list[str]:
+    """``∂w4/∂w1 = w2 = 3`` for each stored local partial of ``node`` (a matrix of
+    partials as an aligned block, see :func:`~.lines.value_text`)."""
     s = t.steps[node]
     fstyle = "unicode" if style == "unicode" else "text"
     out = []
     for p in s.partials:
-        formula, value = _restyle(p.formula, fstyle), fmt(p.value, digits, style)
-        shown = value if formula == value else formula if not value else f"{formula} = {value}"
-        out.append(f"{partial_name(s.name, p.parent_name, style)} = {shown}")
+        formula = _restyle(p.formula, fstyle)
+        value = value_text(t, p.value, digits, style, max_matrix, inline)
+        shown = [value] if formula == value else [formula] if not value else \
+            [formula, " = ", value]
+        out.append(hjoin([f"{partial_name(s.name, p.parent_name, style)} = ", *shown]))
     return out
 
 
 def summary_rows(t: Trace, digits: int | None = 4, style: str = "unicode",
-                 sep: str = "\n") -> tuple[list[str], list[list[str]]]:
+                 sep: str = "\n", *, max_matrix: tuple[int, int] = MAX_MATRIX,
+                 inline: bool = False) -> tuple[list[str], list[list[str]]]:
     """Per node (constants left out): definition, value, local partials, tangents, adjoints.
 
     A blank adjoint means the node does not feed that output; multi-line
     cells are joined with ``sep``. A ``flags`` column is added when a node is flagged.
+    In a graph of vectors and matrices the node's shape follows its name and
+    matrices are aligned blocks (:class:`~.columns.Block` cells; ``inline``: on one line).
     """
+    def val(v: object) -> str:
+        return value_text(t, v, digits, style, max_matrix, inline)
+
     partials = t.linear is not None  # primal mode stores no partials
     headers = ["node", "definition", "value"] + (["local partials"] if partials else [])
     headers += [tangent_header(t, k, digits, style) for k in range(len(t.forward))]
@@ -88,19 +122,22 @@ def summary_rows(t: Trace, digits: int | None = 4, style: str = "unicode",
             continue
         definition = t.graph.nodes[s.node].name if s.kind == "input" else \
             t.graph.formula(s.node, t.notation, "unicode" if style == "unicode" else "text")
-        row = [s.name, definition or "", fmt(s.value, digits, style)]
+        row = [node_name(t, s.node, style=style), definition or "", val(s.value)]
         if partials:
-            row.append(sep.join(partial_cells(t, s.node, digits, style)))
-        row += [fmt(tan[s.node], digits, style) if s.node in tan else "" for tan in tangents]
-        row += [fmt(adj[s.node], digits, style) if s.node in adj else "" for adj in adjoints]
+            cells = partial_cells(t, s.node, digits, style, max_matrix=max_matrix, inline=inline)
+            joined = sep.join(cells)
+            row.append(Block(joined) if any(isinstance(c, Block) for c in cells) else joined)
+        row += [val(tan[s.node]) if s.node in tan else "" for tan in tangents]
+        row += [val(adj[s.node]) if s.node in adj else "" for adj in adjoints]
         if flagged:
             row.append(", ".join(s.flags))
         rows.append(row)
     return headers, rows
 
 
-def jacobian_rows(t: Trace, digits: int | None = 4,
-                  style: str = "unicode") -> tuple[list[str], list[list[str]]]:
+def jacobian_rows(t: Trace, digits: int | None = 4, style: str = "unicode", *,
+                  max_matrix: tuple[int, int] = MAX_MATRIX,
+                  inline: bool = False) -> tuple[list[str], list[list[str]]]:
     """The gradient (one output) or Jacobian as a table: a row per output, a column per input.
 
     Blank cells are derivatives no pass computed (forward mode seeded on other inputs).
@@ -109,12 +146,13 @@ def jacobian_rows(t: Trace, digits: int | None = 4,
     names = [n for n in t.graph.input_names if any(n in row for row in jac.values())]
     d = "∂" if style == "unicode" else "d"
     headers = [""] + [f"{d}/{d}{n}" for n in names]
-    rows = [[out] + [fmt(row[n], digits, style) if n in row else "" for n in names]
-            for out, row in jac.items()]
+    rows = [[out] + [value_text(t, row[n], digits, style, max_matrix, inline) if n in row
+                     else "" for n in names] for out, row in jac.items()]
     return headers, rows
 
 
-def directional_lines(t: Trace, digits: int | None = 4, style: str = "unicode") -> list[str]:
+def directional_lines(t: Trace, digits: int | None = 4, style: str = "unicode", *,
+                      max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
     """Forward passes seeded along a direction (not one input): each output's tangent.
 
     >>> import autodiff_viz as av
@@ -128,7 +166,8 @@ def directional_lines(t: Trace, digits: int | None = 4, style: str = "unicode") 
             continue  # a coordinate: part of the gradient or Jacobian
         tangents = t.directional(k)
         out.append(f"along {seed_text(t, k, digits, style)}: " + ", ".join(
-            f"{tangent_name(t, k, o, style)} = {fmt(v, digits, style)}"
+            f"{tangent_name(t, k, o, style)} = "
+            f"{value_text(t, v, digits, style, max_matrix, inline=True)}"
             for o, v in tangents.items()))
     return out
 

@@ -49,20 +49,26 @@ from __future__ import annotations
 from typing import Any
 
 from ..trace import Trace
-from .columns import BOLD, RESET, STYLES, columns
-from .lines import forward_parts, gradient_name, primal_parts, reverse_parts, seed_text
+from .arrays import MAX_MATRIX
+from .columns import BOLD, RESET, STYLES, columns, hjoin, indent
+from .lines import (_ascii, forward_parts, gradient_name, node_name, primal_parts, reverse_parts,
+                    seed_text)
 from .structure import structure_lines
 from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
 
 
 def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width: int = 100,
-                 color: bool = False) -> str:
+                 color: bool = False, *, max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """The whole trace as terminal text; ``style="text"`` is plain ASCII throughout.
 
     Tables wrap their widest cells to fit ``width``; ``color`` adds ANSI
-    colours (bold titles, green gradient rows, yellow flags).
+    colours (bold titles, green gradient rows, yellow flags). In a graph of
+    vectors and matrices each node's shape follows its name (``w6 : 4×2``) and
+    matrices up to ``max_matrix`` are printed in full, one row per line with
+    their columns aligned (never wrapped); larger ones are summarised.
     """
     out: list[str] = []
+    mm = {"max_matrix": max_matrix}
     bold = (lambda text: f"{BOLD}{text}{RESET}") if color else (lambda text: text)
 
     def heading(text: str) -> None:
@@ -70,13 +76,15 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
 
     def lines(items: list[str], style_: str = "") -> None:
         code = STYLES.get(style_, "") if color else ""
-        out.extend(f"{code}  {item}{RESET}" if code else f"  {item}" for item in items)
+        for item in items:  # an item of several lines (a matrix) is indented as a whole
+            out.extend(f"{code}{line}{RESET}" if code else line
+                       for line in indent(item, "  ").split("\n"))
 
     def table(headers: list[str], rows: list[list[str]], highlight: str | None = None) -> None:
         styles = [highlight if highlight and row[-1] else None for row in rows]
         out.extend(columns(headers, rows, width, style, color, row_styles=styles))
 
-    out.append(bold(title(t, digits, style)))
+    out.append(bold(title(t, digits, style, max_matrix)))
     out.extend(note_lines(t))
     heading("Graph (who feeds whom)")
     lines(structure_lines(t.graph, t.notation, style))
@@ -88,26 +96,27 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
     for s in t.steps:
         if s.kind == "const":
             continue
-        p = primal_parts(t, s, digits, style)
+        p = primal_parts(t, s, digits, style, **mm)
         expr = exprs[s.node] if s.kind == "op" else ""
-        rows.append([p.name, p.symbolic, expr or "", p.numeric, p.value])
+        rows.append([node_name(t, s.node, style=style), p.symbolic, expr or "", p.numeric,
+                     p.value])
     table(["node", "definition", "in the inputs", "with values", "value"], rows)
 
     for k in range(len(t.forward)):
         heading(f"Forward trace, seed {seed_text(t, k, digits, style)} (inputs to output)")
         rows = []
         for fs in t.forward_steps(k):
-            p = forward_parts(t, k, fs, digits, style)
+            p = forward_parts(t, k, fs, digits, style, **mm)
             rows.append([p.name, p.symbolic or ("seed" if fs.is_input else ""), p.numeric,
                          p.value, outputs.get(fs.node, "")])
         table(["tangent", "chain rule", "terms", "value", "output"], rows)
 
     for k, r in enumerate(t.reverse):
         heading(f"Reverse trace for {r.output} (output to inputs)")
-        lines([n for n in [t.seed_note(k)] if n])
+        lines([_ascii(n, style) for n in [t.seed_note(k)] if n])
         rows = []
         for rs in t.reverse_steps(k):
-            p = reverse_parts(t, k, rs, digits, style)
+            p = reverse_parts(t, k, rs, digits, style, **mm)
             grad = gradient_name(r.output, t.graph.nodes[rs.node].name, style) \
                 if rs.is_input else ""
             rows.append([p.name, p.symbolic or "seed", p.numeric, p.value, grad])
@@ -116,9 +125,9 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
 
     if t.linear is not None:  # with --mode primal the primal trace says it all
         heading("Summary")
-        headers, rows = summary_rows(t, digits, style)
+        headers, rows = summary_rows(t, digits, style, **mm)
         table(headers, rows, highlight="yellow" if headers[-1] == "flags" else None)
-    _derivatives(t, digits, style, heading, lines, table)
+    _derivatives(t, digits, style, heading, lines, table, max_matrix)
     notes = flag_notes(t)
     if notes:
         heading("Flags")
@@ -129,14 +138,14 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
 
 
 def _derivatives(t: Trace, digits: int | None, style: str, heading: Any, lines: Any,
-                 table: Any) -> None:
+                 table: Any, max_matrix: tuple[int, int] = MAX_MATRIX) -> None:
     """The gradient as a list (one output) or the Jacobian as a table (several), and
     derivatives along seeded directions."""
-    directional = directional_lines(t, digits, style)
+    directional = directional_lines(t, digits, style, max_matrix=max_matrix)
     if directional:
         heading("Directional derivatives (forward passes along a seed)")
         lines(directional, "bold green")
-    headers, rows = jacobian_rows(t, digits, style)
+    headers, rows = jacobian_rows(t, digits, style, max_matrix=max_matrix)
     if not rows or not t.graph.inputs:  # no inputs: nothing to differentiate
         return
     if len(rows) == 1:
@@ -144,8 +153,8 @@ def _derivatives(t: Trace, digits: int | None, style: str, heading: Any, lines: 
         what = "Gradient" if len(headers) - 1 == len(t.graph.inputs) else "Derivatives"
         heading(f"{what} of {out}")
         names = [n for n in t.graph.input_names if n in t.jacobian[out]]
-        lines([f"{gradient_name(out, n, style)} = {v}" for n, v in zip(names, rows[0][1:])],
-              "bold green")
+        lines([hjoin([f"{gradient_name(out, n, style)} = ", v])
+               for n, v in zip(names, rows[0][1:])], "bold green")
         return
     heading("Jacobian (row: output, column: input)")
     table(headers, rows)

@@ -17,28 +17,37 @@ Reverse trace for z (output to inputs)
 from __future__ import annotations
 
 from ..trace import Trace
-from .lines import fmt, forward_line, primal_line, reverse_line
+from .arrays import MAX_MATRIX
+from .columns import hjoin, indent
+from .lines import _ascii, forward_line, join, node_name, primal_parts, reverse_line, seed_text
+from .summary import title
 
 
-def render_text(t: Trace, digits: int | None = 4, style: str = "unicode") -> str:
-    """The whole trace as text (Unicode symbols by default, ``style="text"`` for ASCII)."""
+def render_text(t: Trace, digits: int | None = 4, style: str = "unicode", *,
+                max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
+    """The whole trace as text (Unicode symbols by default, ``style="text"`` for ASCII).
+
+    In a graph of vectors and matrices each node's shape follows its name
+    (``w6 : 4×2``) and a step with matrices takes several lines, the matrices
+    aligned and the step on their middle line; arrays larger than ``max_matrix``
+    are summarised (shape, min, max, first entries).
+    """
     g = t.graph
-    at = ", ".join(f"{n}={fmt(t.at[n], digits, style)}" for n in g.input_names)
-    head = "; ".join(f"{name} = {g.expressions('text')[i] or g.formula(i, t.notation)}"
-                     for name, i in g.outputs)
-    out = [f"{head} at {at}" if at else head] + [f"note: {n}" for n in t.notes]
+    mm = {"max_matrix": max_matrix}
+    out = [title(t, digits, style)] + [f"note: {n}" for n in t.notes]
     out += ["", "Primal trace (inputs to output)"]
-    out += ["  " + primal_line(t, s, digits, style) for s in t.steps if s.kind != "const"]
-    for k, f in enumerate(t.forward):
-        seed = ", ".join(f"{n}={fmt(v, digits, style)}" for n, v in f.seed.items())
-        out += ["", f"Forward trace, seed {seed} (inputs to output)"]
-        out += ["  " + forward_line(t, k, s, digits, style) for s in t.forward_steps(k)]
+    out += [indent(join(primal_parts(t, s, digits, style, **mm)._replace(
+        name=node_name(t, s.node, style=style))), "  ") for s in t.steps if s.kind != "const"]
+    for k in range(len(t.forward)):
+        out += ["", f"Forward trace, seed {seed_text(t, k, digits, style)} (inputs to output)"]
+        out += [indent(forward_line(t, k, s, digits, style, **mm), "  ")
+                for s in t.forward_steps(k)]
     for k, r in enumerate(t.reverse):
         out += ["", f"Reverse trace for {r.output} (output to inputs)"]
-        out += [f"  ({n})" for n in [t.seed_note(k)] if n]
+        out += [f"  ({_ascii(n, style)})" for n in [t.seed_note(k)] if n]
         for s in t.reverse_steps(k):
-            line = "  " + reverse_line(t, k, s, digits, style)
+            line = reverse_line(t, k, s, digits, style, **mm)
             if s.is_input:
-                line += f"    ∂{r.output}/∂{g.nodes[s.node].name}"
-            out.append(line)
+                line = hjoin([line, f"    ∂{r.output}/∂{g.nodes[s.node].name}"])
+            out.append(indent(line, "  "))
     return "\n".join(out)
