@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from .errors import InputError
 from .ops import CONSTANTS
 from .graph import Graph
@@ -59,14 +61,17 @@ def bind_constants(graph: Graph, at: Mapping[str, Any]) -> Graph:
 
 
 def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both",
-          wrt: str | Sequence[str] | None = None, seed: Mapping[str, float] | None = None,
+          wrt: str | Sequence[str] | None = None, seed: Mapping[str, Any] | None = None,
           output: str | None = None, output_seed: float = 1.0, notation: str = "w",
-          share: bool = True) -> Trace:
+          share: bool = True, entries: bool = False) -> Trace:
     """Run the passes and return a :class:`~autodiff_viz.trace.Trace`.
 
     ``mode``: "primal", "forward", "reverse" or "both". Forward mode runs one
     pass per input named in ``wrt`` (default: every input) or one pass along
     the direction ``seed``; reverse mode one pass per output (or ``output``).
+    A vector or matrix input in ``wrt`` is seeded whole (every entry 1: a direction);
+    with ``entries=True`` one pass per entry instead (forward: per input entry; reverse:
+    per output entry), which ``jacobian`` and ``gradient`` assemble into arrays.
 
     >>> t = trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward", wrt="x2")
     >>> t.gradient
@@ -94,25 +99,48 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
                 raise InputError(f"cannot differentiate with respect to {', '.join(bad)}: "
                                  "not an input",
                                  hint=f"the inputs are: {', '.join(graph.input_names)}")
-            seeds = [{n: 1.0} for n in names]
+            seeds = [s for n in names for s in _seeds(n, p.values[graph.names[n]], entries)]
         fwd = [forward(graph, p, lin, s) for s in seeds]  # type: ignore[arg-type]
     if mode in ("reverse", "both"):
         outs = [output] if output is not None else graph.output_names
-        rev = [reverse(graph, p, lin, o, output_seed) for o in outs]  # type: ignore[arg-type]
+        rev = [reverse(graph, p, lin, o, s) for o in outs  # type: ignore[arg-type]
+               for s in (_entry_seeds(p.values[graph.output_id(o)], output_seed)
+                         if entries and p.tensor else [output_seed])]
     values = {n: p.values[i] for n, i in zip(graph.input_names, graph.inputs)}
     return Trace(graph, values, p, lin, fwd, rev, notation, mode)
 
 
+def _seeds(name: str, value: Any, entries: bool) -> list[dict[str, Any]]:
+    """Forward seeds for one input: the input (every entry 1), or each entry in turn."""
+    if not entries or not np.ndim(value):
+        return [{name: 1.0}]
+    return [{name: s} for s in _entry_seeds(value, 1.0)]
+
+
+def _entry_seeds(value: Any, scale: float) -> list[Any]:
+    """One-hot arrays of ``value``'s shape, one per entry (a number: the number itself)."""
+    shape = np.shape(value)
+    if not shape:
+        return [scale]
+    out = []
+    for idx in np.ndindex(shape):
+        e = np.zeros(shape)
+        e[idx] = scale
+        out.append(e)
+    return out
+
+
 def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
              output: str | None = None) -> dict[str, Any]:
-    """∂output/∂input for every input (one reverse pass, or one forward pass per input)."""
+    """∂output/∂input for every input (one reverse pass, or one forward pass per input;
+    for a vector or matrix input, one forward pass per entry)."""
     if mode not in ("forward", "reverse"):
         raise InputError(f"gradient mode must be 'forward' or 'reverse', not {mode!r}")
     graph = to_graph(source)
     if output is None:
         graph.output_id(None)  # several outputs: the error asks which one
     name = output if output is not None else graph.outputs[0][0]
-    t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None)
+    t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None, entries=True)
     return t.jacobian[name]
 
 
@@ -120,4 +148,4 @@ def jacobian(source: Any, at: Mapping[str, Any], *, mode: str = "reverse") -> di
     """Every ∂output/∂input: one reverse pass per output or one forward pass per input."""
     if mode not in ("forward", "reverse"):
         raise InputError(f"jacobian mode must be 'forward' or 'reverse', not {mode!r}")
-    return trace(source, at, mode=mode).jacobian
+    return trace(source, at, mode=mode, entries=True).jacobian

@@ -55,9 +55,11 @@ class Graph:
 
     def __init__(self, nodes: list[Node], outputs: list[tuple[str, int]],
                  source: str | None = None, share: bool = True,
-                 notes: tuple[str, ...] = ()) -> None:
+                 notes: tuple[str, ...] = (), declared: dict[str, tuple[int, ...]] | None = None
+                 ) -> None:
         self.nodes: tuple[Node, ...] = tuple(nodes)
         self.parse_notes = tuple(notes)  # what the parser had to decide (e is a variable here)
+        self.declared: dict[str, tuple[int, ...]] = dict(declared or {})  # W: 2x2
         self.inputs: tuple[int, ...] = tuple(n.id for n in nodes if n.kind == "input")
         self.outputs: tuple[tuple[str, int], ...] = tuple(outputs)
         self.source = source
@@ -97,7 +99,8 @@ class Graph:
     def tensor(self) -> bool:
         """Has operations on whole vectors or matrices (then inputs are tensors, not a batch
         of points)."""
-        return any(n.kind == "op" and n.op.tensor for n in self.nodes)  # type: ignore[union-attr]
+        return bool(self.declared) or any(
+            n.kind == "op" and n.op.tensor for n in self.nodes)  # type: ignore[union-attr]
 
     @cached_property
     def op_count(self) -> int:
@@ -127,7 +130,8 @@ class Graph:
     def with_outputs(self, names: list[str]) -> "Graph":
         """The same graph with the outputs chosen by name (any named node)."""
         outs = [(n, self.output_id(n)) for n in names]
-        return Graph(list(self.nodes), outs, self.source, self.share, self.parse_notes)
+        return Graph(list(self.nodes), outs, self.source, self.share, self.parse_notes,
+                     self.declared)
 
     # -- names -------------------------------------------------------------
     def labels(self, notation: str = "w") -> list[str]:
@@ -305,7 +309,7 @@ class Graph:
                 names.append(n.name or n.text or "")
         atoms = [(names[n.id], PREC_ATOM) if n.kind != "const" else self._atoms("w", "text")[n.id]
                  for n in self.nodes]
-        lines = []
+        lines = [f"{name}: {'x'.join(map(str, s))}" for name, s in self.declared.items()]
         for n in self.nodes:
             if n.kind == "op":
                 rhs = apply_format(n.op, [atoms[p] for p in n.parents], "text")[0]  # type: ignore
@@ -422,7 +426,8 @@ class GraphBuilder:
             self._nodes[i] = n._replace(name=name)
 
     def build(self, outputs: list[tuple[str, int]], source: str | None = None,
-              notes: tuple[str, ...] = ()) -> Graph:
+              notes: tuple[str, ...] = (), declared: dict[str, tuple[int, ...]] | None = None
+              ) -> Graph:
         order = ([n.id for n in self._nodes if n.kind == "input"]
                  + [n.id for n in self._nodes if n.kind == "const"]
                  + [n.id for n in self._nodes if n.kind == "op"])
@@ -433,5 +438,6 @@ class GraphBuilder:
         src = self._nodes
         nodes = [n._replace(id=k, parents=tuple(map(remap, n.parents)))
                  for k, n in enumerate(src[o] for o in order)]
-        return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share, notes)
+        return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share, notes,
+                     declared)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import re
+
+import numpy as np
 from typing import Iterable, NamedTuple
 
 from .errors import ParseError
@@ -29,6 +31,7 @@ _TOKEN = re.compile(r"""
 |(?P<rp>\))
 |(?P<comma>,)
 |(?P<eq>=)
+|(?P<colon>:)
 |(?P<sep>[;\n])
 |(?P<bad>.)
 """, re.VERBOSE | re.DOTALL)
@@ -87,6 +90,7 @@ class _Parser:
                                           if n in CONSTANTS}
         self.shadowed: list[str] = []  # bound constant names the text uses, in order
         self.t_is_name: bool | None = None  # is T a name anywhere (then W^T is a power)
+        self.declared: dict[str, tuple[tuple[int, ...], int]] = {}  # W: 2x2 -> shape, where
         self.scope: dict[str, int] = {}  # names assigned so far
         self.assigned_at: dict[str, int] = {}
         self.input_at: dict[str, int] = {}
@@ -106,6 +110,7 @@ class _Parser:
             elif t.kind != "end":
                 statements[-1].append(t)
         statements = [s for s in statements if s]
+        statements = [s for s in statements if not self.declaration(s)]  # W: 2x2
         if not statements:
             raise self.error("empty expression", 0, hint="write an expression such as "
                                                           "sin(x1) + x1*x2")
@@ -142,8 +147,40 @@ class _Parser:
             outs.append((name, bare))
         notes = tuple(f"{n} is a variable here ({self.variables[n]}), not the constant "
                       f"{n} = {CONSTANTS[n]:.6g}" for n in self.shadowed)
-        graph = self.b.build(outs, self.src, notes)
+        for name, (_shape, start) in self.declared.items():
+            if name not in self.b.inputs:
+                raise self.error(f"{name!r} is declared but is not an input of the program",
+                                 start, start + len(name),
+                                 hint="declare the shapes of inputs (W: 2x2); an assigned "
+                                      "name's shape follows from its formula")
+        graph = self.b.build(outs, self.src, notes,
+                             {n: s for n, (s, _at) in self.declared.items()})
+        if graph.declared and set(graph.input_names) <= set(graph.declared):
+            from .passes import infer_shapes  # every shape known: check them now
+            infer_shapes(graph, {n: np.zeros(s) for n, s in graph.declared.items()})
         return graph.with_outputs(outputs) if outputs else graph
+
+    def declaration(self, st: list[Token]) -> bool:
+        """``W: 2x2`` (or ``2×2``; ``c: 2`` for a vector): an input's shape, declared."""
+        if len(st) < 2 or st[1].kind != "colon":
+            for t in st:
+                if t.kind == "colon":
+                    raise self.error("':' declares a shape, on its own line: W: 2x2", t.start,
+                                     t.end, hint="write name = expression to assign")
+            return False
+        if st[0].kind != "name":
+            raise self.error("a declaration starts with a name: W: 2x2", st[0].start, st[0].end)
+        text = self.src[st[1].end:st[-1].end] if len(st) > 2 else ""
+        m = re.fullmatch(r"\s*(\d+)\s*(?:[x×,]\s*(\d+)\s*)?", text)
+        if not m or int(m.group(1)) == 0 or (m.group(2) and int(m.group(2)) == 0):
+            raise self.error(f"cannot read the shape {text.strip()!r}", st[1].end,
+                             st[-1].end if len(st) > 2 else st[1].end + 1,
+                             hint="write rows x columns (W: 2x3) or a length (c: 3)")
+        name = st[0].text
+        if name in self.declared:
+            raise self.error(f"{name!r} is declared twice", st[0].start, st[0].end)
+        self.declared[name] = (tuple(int(g) for g in m.groups() if g), st[0].start)
+        return True
 
     def check_target(self, t: Token) -> None:
         name = t.text
@@ -343,6 +380,11 @@ class _Parser:
             if index < count - nkw:
                 raise self.error("a positional argument follows a keyword argument", ks, ke)
         values: dict[str, int] = {}
+        if op.more and ((len(positional) > len(op.params) and not op.variadic) or any(
+                k[0] not in op.params for k in keywords)):
+            op = OPS[op.more]  # sum(x, axis=0): the reduction along an axis
+        elif op.one and count == 1 and not keywords:
+            op = OPS[op.one]  # max(x): the largest entry
         params = list(op.params)
         if op.variadic and not keywords:
             if count < 2:
@@ -372,6 +414,9 @@ class _Parser:
                 else:
                     raise self.error(f"{name}() is missing argument {p!r}", start, end,
                                      hint=f"{name} takes ({', '.join(params)})")
+            if p in op.static and self.b.node(values[p]).kind != "const":
+                raise self.error(f"{name}(): {p} must be a number written here, such as "
+                                 f"{p}=0", start, end, hint=f"write {name}(x, {p}=0)")
         node = self.b.apply(op, [values[p] for p in params], (start, end), (start, name_end))
         operands.append((node, start, end))
 

@@ -63,7 +63,7 @@ class ReverseRecord:
     """One reverse pass: adjoint of every node and its terms (child, position, value)."""
 
     output: str
-    seed: float
+    seed: Any  # a number, or an array of the output's shape (one entry: a row of the Jacobian)
     adjoints: list[Value]
     terms: list[list[tuple[int, int, Value]]]
     reached: list[bool]  # node is an ancestor of (or is) the output
@@ -154,13 +154,22 @@ def infer_shapes(graph: Graph, inputs: Mapping[str, Value]) -> list[tuple[int, .
     shapes: list[tuple[int, ...]] = []
     for n in graph.nodes:
         if n.kind == "input":
-            shapes.append(tuple(np.shape(inputs[n.name])))  # type: ignore[index]
+            shape = tuple(np.shape(inputs[n.name]))  # type: ignore[index]
+            want = graph.declared.get(n.name)  # type: ignore[arg-type]
+            if want is not None and shape != want:
+                raise InputError(f"{n.name} is declared {_shape_text(want)}, but its value is "
+                                 f"{_shape_text(shape)}",
+                                 hint=f"give {n.name} a value of shape {_shape_text(want)}, or "
+                                      "change its declaration")
+            shapes.append(shape)
         elif n.kind == "const":
             shapes.append(())
         else:
             args = [shapes[q] for q in n.parents]
+            static = [graph.nodes[q].value for q in n.parents  # axis=0: known when built
+                      if graph.nodes[q].kind == "const"] if n.op.static else []  # type: ignore[union-attr]
             try:
-                shapes.append(tuple(n.op.shape(*args)) if n.op.shape  # type: ignore[union-attr]
+                shapes.append(tuple(n.op.shape(*args, *static)) if n.op.shape  # type: ignore[union-attr]
                               else tuple(np.broadcast_shapes(*args)))
             except ValueError as err:
                 raise _shape_error(graph, n.id, args, str(err)) from None
@@ -175,7 +184,8 @@ def _shape_error(graph: Graph, i: int, shapes: list[tuple[int, ...]], why: str) 
                             for q, s in zip(n.parents, shapes) if graph.nodes[q].kind != "const")
     if "broadcast" in why or not why:
         why = "their shapes do not broadcast (sizes must be equal, or 1)"
-    what = n.op.symbol if n.op.kind in ("infix", "postfix") else n.op.name  # type: ignore[union-attr]
+    what = n.op.symbol if n.op.kind in ("infix", "postfix") else (  # type: ignore[union-attr]
+        n.op.shown or n.op.name)  # type: ignore[union-attr]
     message = f"shapes do not fit for {what}: {operands}; {why}"
     hint = ("W @ x needs W's columns = x's length; use W.T to transpose"
             if n.op.name == "matmul" else "check the shapes of the values you gave")  # type: ignore[union-attr]
@@ -296,10 +306,8 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
     with np.errstate(all="ignore"):
         for n in nodes:
             if n.kind == "input":
-                s = np.float64(seed.get(n.name, 0.0))  # type: ignore[arg-type]
-                if p.tensor:  # a whole input seeded: s in every entry
-                    s = np.full(p.shapes[n.id], s) if p.shapes[n.id] else s
-                tangents.append(s)
+                tangents.append(_seed_value(n.name, seed.get(n.name, 0.0),  # type: ignore[arg-type]
+                                            np.shape(values[n.id])))
                 terms.append(())
             elif n.kind == "const":
                 tangents.append(zero)
@@ -319,11 +327,26 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
                         total = total + t
                 tangents.append(total)
                 terms.append(row)
-    return ForwardRecord({k: float(v) for k, v in seed.items()}, tangents, terms)
+    return ForwardRecord({k: float(v) if np.ndim(v) == 0 else np.asarray(v, float).tolist()
+                          for k, v in seed.items()}, tangents, terms)
+
+
+def _seed_value(name: str, s: Any, shape: tuple[int, ...] | None) -> Value:
+    """An input's tangent: a number (in every entry of a vector or matrix: the whole input
+    seeded), or an array of the input's shape (any direction, one entry among them)."""
+    a = np.asarray(s, dtype=float)
+    if a.ndim == 0:
+        v = np.float64(a)
+        return np.full(shape, v) if shape else v
+    if shape is not None and a.shape != tuple(shape):
+        raise InputError(f"the seed of {name} has shape {_shape_text(a.shape)}, but {name} is "
+                         f"{_shape_text(shape)}",
+                         hint=f"seed {name} with a number (every entry) or an array of its shape")
+    return a
 
 
 def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | None = None,
-            seed: float = 1.0) -> ReverseRecord:
+            seed: Any = 1.0) -> ReverseRecord:
     """Carry adjoints from one output back to the inputs (one pass).
 
     A node's adjoint is the sum over its children of child adjoint × local
@@ -342,9 +365,8 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     reached[q] = True
     zero = np.float64(0.0)
     adjoints: list[Value] = [None] * len(nodes)  # None: no term added yet (0)
-    adjoints[out] = np.float64(seed)
-    if p.tensor and p.shapes[out]:  # a non-scalar output: the gradient of its sum
-        adjoints[out] = np.full(p.shapes[out], float(seed))
+    adjoints[out] = _seed_value(name, seed, p.shapes[out] if p.tensor else None)
+    # a non-scalar output seeded with a number: all ones, the gradient of its sum
     values = p.values
     terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
     partials = lin.partials
@@ -368,12 +390,13 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     continue
                 if tensor_op:
                     c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
-                else:
-                    c = d if one else a * d
+                else:  # a partial of exactly 1 (x + y): the child's adjoint itself, shared
+                    c = d if one else a if type(d) is float and d == 1.0 else a * d
                 if p.tensor:  # a broadcast argument: sum over the copies
                     c = _unbroadcast(c, p.shapes[q])
                 terms[q].append((i, k, c))
                 prev = adjoints[q]
                 adjoints[q] = c if prev is None else prev + c
     adjoints = [zero if a is None else a for a in adjoints]
-    return ReverseRecord(name, float(seed), adjoints, terms, reached, order)
+    return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
+                         np.asarray(seed, float).tolist(), adjoints, terms, reached, order)

@@ -116,5 +116,6 @@ def apply_format(op: Op, args: list[tuple[str, int]], style: str = "text") -> tu
     texts = [a for a, _ in args]
     if style == "latex":
         return op.latex.format(*texts), PREC_ATOM
-    name = op.unicode if (style == "unicode" and op.unicode) else op.name
+    texts = [f"{p}={a}" if p in op.static else a for p, a in zip(op.params, texts)]
+    name = op.unicode if (style == "unicode" and op.unicode) else (op.shown or op.name)
     return f"{name}({', '.join(texts)})", PREC_ATOM

@@ -101,6 +101,15 @@ class ReverseStep:
     is_input: bool
 
 
+def _one_hot_index(seed: Any) -> tuple[int, ...] | None:
+    """Where the single 1 of a one-hot seed is (None for any other direction)."""
+    a = np.asarray(seed, dtype=float)
+    nz = np.argwhere(a != 0)
+    if len(nz) != 1 or a[tuple(nz[0])] != 1:
+        return None
+    return tuple(int(i) for i in nz[0])
+
+
 def _py(v: Any) -> Any:
     """Scalars as Python floats (arrays stay arrays) for friendly step records."""
     return float(v) if isinstance(v, (np.floating, float, int)) else v
@@ -169,20 +178,59 @@ class Trace:
     def jacobian(self) -> dict[str, dict[str, Any]]:
         """∂output/∂input for every pair the passes computed: ``{output: {input: value}}``."""
         jac: dict[str, dict[str, Any]] = {}
+        entries: dict[tuple[str, str], Any] = {}  # (output, input) -> array, from one-hot seeds
+        g = self.graph
         for r in self.reverse:
-            jac[r.output] = {self.graph.nodes[i].name: self._shaped(
+            if np.ndim(r.seed):  # one entry of a vector output: one row of the Jacobian
+                at = _one_hot_index(r.seed)
+                if at is not None:
+                    for i in g.inputs:
+                        self._entry(entries, (r.output, g.nodes[i].name), at, r.adjoints[i],
+                                    np.shape(r.seed), np.shape(self.primal.values[i]), row=True)
+                continue
+            jac[r.output] = {g.nodes[i].name: self._shaped(
                 r.adjoints[i] if r.seed == 1 else r.adjoints[i] / r.seed)
-                for i in self.graph.inputs}
+                for i in g.inputs}
         for f in self.forward:
+            arrays = {k: v for k, v in f.seed.items() if np.ndim(v)}
+            if arrays:  # one entry of a vector input: one column of the Jacobian
+                at = _one_hot_index(next(iter(arrays.values()))) if len(arrays) == 1 and all(
+                    v == 0 for k, v in f.seed.items() if k not in arrays) else None
+                if at is not None:
+                    wrt = next(iter(arrays))
+                    for name, i in g.outputs:
+                        self._entry(entries, (name, wrt), at, f.tangents[i],
+                                    np.shape(self.primal.values[i]), np.shape(arrays[wrt]),
+                                    row=False)
+                continue  # otherwise an array direction: see directional()
+            if self.primal.tensor and any(np.ndim(self.primal.values[g.names[k]]) for k, v in
+                                          f.seed.items() if v != 0 and k in g.names):
+                continue  # every entry of a vector seeded at once: a direction
             nz = [k for k, v in f.seed.items() if v != 0]
             if len(nz) != 1:
-                continue  # a direction, not a coordinate: see derivatives()
+                continue  # a direction, not a coordinate: see directional()
             wrt, s = nz[0], f.seed[nz[0]]
             for name, i in self.graph.outputs:
                 jac.setdefault(name, {}).setdefault(
                     wrt, self._shaped(f.tangents[i] if s == 1 else f.tangents[i] / s))
+        for (o, k), arr in entries.items():
+            jac.setdefault(o, {})[k] = arr
         names = self.graph.input_names
         return {o: {k: row[k] for k in names if k in row} for o, row in jac.items()}
+
+    @staticmethod
+    def _entry(entries: dict, pair: tuple[str, str], at: tuple[int, ...], values: Any,
+               out_shape: tuple[int, ...], in_shape: tuple[int, ...], row: bool) -> None:
+        """Put one pass's row (reverse) or column (forward) into the Jacobian array
+        ``∂out[i]/∂in[j]`` of shape ``out_shape + in_shape``."""
+        arr = entries.get(pair)
+        if arr is None:
+            arr = entries[pair] = np.zeros(tuple(out_shape) + tuple(in_shape))
+        v = np.broadcast_to(np.asarray(values, dtype=float), in_shape if row else out_shape)
+        if row:
+            arr[at] = v
+        else:
+            arr[(...,) + at] = v
 
     @property
     def gradient(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from autodiff_viz.views.formats import render_markdown
 from autodiff_viz.views.text import render_text
 
 # a number token: not part of a name (x2, w̄3, v-1) and not inside another number
-NUMBER = re.compile(r"(?<![\w.\u0300-\u036f])(?<![A-Za-z]-)(\d+\.?\d*(?:[eE][-+]?\d+)?)")
+NUMBER = re.compile(r"(?<![\w.\u0300-\u036f])(?<![\w\u0300-\u036f]-)(\d+\.?\d*(?:[eE][-+]?\d+)?)")
 
 leaves = st.sampled_from(["x1", "x2", "x3", "x1", "x2", "2", "0.5", "3"])
 

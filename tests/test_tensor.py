@@ -28,11 +28,18 @@ CASES = {
     "cross_entropy": [((4,), (4,)), ((3, 5), (3, 5))],
     "mse": [((4,), (4,)), ((2, 3), (2, 3))],
     "bce": [((4,), (4,))],
+    "sum_axis": [((3, 4), 0), ((3, 4), 1), ((5,), 0)],
+    "mean_axis": [((3, 4), 0), ((3, 4), -1)],
+    "max_axis": [((3, 4), 1), ((2, 5), 0)],
+    "min_axis": [((3, 4), 1)],
+    "max_all": [((3, 4),)],
+    "min_all": [((4,),)],
+    "norm2": [((3, 4),), ((5,),)],
 }
 
 
 def _args(name: str, shapes: tuple) -> list[np.ndarray]:
-    out = [RNG.normal(size=s) for s in shapes]
+    out = [RNG.normal(size=s) for s in shapes if isinstance(s, tuple)]
     if name == "bce":
         out[0] = RNG.uniform(0.1, 0.9, size=shapes[0])
         out[1] = RNG.uniform(0.0, 1.0, size=shapes[1])
@@ -41,14 +48,16 @@ def _args(name: str, shapes: tuple) -> list[np.ndarray]:
     return out
 
 
-def _source(name: str, n: int) -> str:
+def _source(name: str, shapes: tuple) -> str:
     op = OPS[name]
-    a = ["a", "b"][:n]
+    a = ["a", "b"][:len([s for s in shapes if isinstance(s, tuple)])]
     if op.kind == "infix":
         return f"a {op.symbol} b"
     if op.kind == "postfix":
         return "a.T"
-    return f"{name}({', '.join(a)})"
+    if op.static:  # sum(a, axis=1): the axis is written in the text
+        return f"{op.shown}(a, axis={shapes[1]})"
+    return f"{op.shown or name}({', '.join(a)})"
 
 
 def test_every_tensor_operation_is_tested() -> None:
@@ -61,7 +70,7 @@ def test_vjp_and_jvp_against_finite_differences_and_each_other(name: str, shapes
                                                                ) -> None:
     args = _args(name, shapes)
     names = ["a", "b"][:len(args)]
-    src = _source(name, len(args))
+    src = _source(name, shapes)
     at = dict(zip(names, args))
     t = av.trace(src, at, mode="reverse")
     out = t.value
@@ -81,8 +90,9 @@ def test_vjp_and_jvp_against_finite_differences_and_each_other(name: str, shapes
         np.testing.assert_allclose(scalar.gradient[var], fd, rtol=1e-5, atol=1e-7)
         # forward against reverse: <g, J t> = <Jᵀ g, t> for a random direction t
         tdir = RNG.normal(size=args[k].shape)
-        jvp = OPS[name].jvp[k](*args, out, tdir)
-        vjp = OPS[name].vjp[k](*args, out, g)
+        static = [np.float64(s) for s in shapes if not isinstance(s, tuple)]
+        jvp = OPS[name].jvp[k](*args, *static, out, tdir)
+        vjp = OPS[name].vjp[k](*args, *static, out, g)
         assert np.sum(g * jvp) == pytest.approx(np.sum(vjp * tdir), rel=1e-9, abs=1e-12)
 
 
@@ -171,3 +181,48 @@ def test_transpose_forms_and_matrices_on_the_command_line() -> None:
                           "W=[[1,2,3],[4,5,6]],x=[1,2]"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "W is 2×3 and x is 2" in bad.stderr and "^" in bad.stderr
+
+
+def test_shapes_declared_in_a_program_are_checked_when_it_is_parsed() -> None:
+    g = av.parse("W: 2x3\nx: 3\nh = relu(W@x)\nL = sum(h)")
+    assert g.declared == {"W": (2, 3), "x": (3,)} and g.tensor
+    assert av.parse(g.to_program()).declared == g.declared  # the program prints back
+    with pytest.raises(av.ParseError) as err:  # before any value is given
+        av.parse("W: 2x3\nx: 2\nh = W@x")
+    assert "W is 2×3 and x is 2" in err.value.message and err.value.line == 3
+    with pytest.raises(av.ParseError) as err:
+        av.parse("W: 2y3\nh = W@x")
+    assert err.value.message == "cannot read the shape '2y3'"
+    with pytest.raises(av.InputError) as err2:
+        av.trace(g, {"W": np.ones((3, 3)), "x": np.ones(3)})
+    assert err2.value.message == "W is declared 2×3, but its value is 3×3"
+
+
+def test_forward_seeds_one_entry_and_jacobians_in_both_modes() -> None:
+    Wm, xv = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0])
+    # one entry of W seeded: d sum(Wx) / dW[0,1] = x[1] = 2
+    t = av.trace("L = sum(W@x)", {"W": Wm, "x": xv}, mode="forward",
+                 seed={"W": [[0, 1], [0, 0]]})
+    assert t.directional(0) == {"L": 2.0}
+    for mode in ("forward", "reverse"):  # ∂ sum(Wx)/∂W = 1 xᵀ, by hand
+        g = av.gradient("L = sum(W@x)", {"W": Wm, "x": xv}, mode=mode)
+        np.testing.assert_array_equal(g["W"], [[1, 2], [1, 2]])
+        np.testing.assert_array_equal(g["x"], [4, 6])
+    z = np.array([1.0, 2.0, 0.5])
+    s = np.exp(z) / np.exp(z).sum()
+    for mode in ("forward", "reverse"):  # the softmax Jacobian diag(s) − s sᵀ, 3 passes each
+        t = av.trace("s = softmax(z)", {"z": z}, mode=mode, entries=True)
+        np.testing.assert_allclose(t.jacobian["s"]["z"], np.diag(s) - np.outer(s, s),
+                                   rtol=1e-12, atol=1e-15)
+        assert t.cost[mode]["passes"] == 3
+    with pytest.raises(av.InputError, match="the seed of W has shape 2, but W is 2×2"):
+        av.trace("sum(W@x)", {"W": Wm, "x": xv}, mode="forward", seed={"W": [1, 0]})
+
+
+def test_values_from_a_numpy_archive(tmp_path) -> None:
+    path = tmp_path / "xor.npz"
+    np.savez(path, X=X, W=W, c=C, w=WV)
+    out = subprocess.run([sys.executable, "-m", "autodiff_viz", "grad", "sum(relu(X@W + c)@w)",
+                          "--at", str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "∂z/∂W" in out.stdout and "∂z/∂w" in out.stdout
