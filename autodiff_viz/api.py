@@ -63,12 +63,15 @@ def bind_constants(graph: Graph, at: Mapping[str, Any]) -> Graph:
 def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both",
           wrt: str | Sequence[str] | None = None, seed: Mapping[str, Any] | None = None,
           output: str | None = None, output_seed: float = 1.0, notation: str = "w",
-          share: bool = True, entries: bool = False) -> Trace:
+          share: bool = True, entries: bool = False,
+          params: str | Sequence[str] | None = None) -> Trace:
     """Run the passes and return a :class:`~autodiff_viz.trace.Trace`.
 
     ``mode``: "primal", "forward", "reverse" or "both". Forward mode runs one
     pass per input named in ``wrt`` (default: every input) or one pass along
-    the direction ``seed``; reverse mode one pass per output (or ``output``).
+    the direction ``seed``; reverse mode one pass per output (or ``output``), and
+    with ``params`` only through the nodes on a path from those inputs (the
+    parameters: no adjoint is computed for data such as X and y).
     A vector or matrix input in ``wrt`` is seeded whole (every entry 1: a direction);
     with ``entries=True`` one pass per entry instead (forward: per input entry; reverse:
     per output entry), which ``jacobian`` and ``gradient`` assemble into arrays.
@@ -103,7 +106,9 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
         fwd = [forward(graph, p, lin, s) for s in seeds]  # type: ignore[arg-type]
     if mode in ("reverse", "both"):
         outs = [output] if output is not None else graph.output_names
-        rev = [reverse(graph, p, lin, o, s) for o in outs  # type: ignore[arg-type]
+        only = None if params is None else ([params] if isinstance(params, str)
+                                              else list(params))
+        rev = [reverse(graph, p, lin, o, s, only) for o in outs  # type: ignore[arg-type]
                for s in (_entry_seeds(p.values[graph.output_id(o)], output_seed)
                          if entries and p.tensor else [output_seed])]
     values = {n: p.values[i] for n, i in zip(graph.input_names, graph.inputs)}
@@ -131,7 +136,8 @@ def _entry_seeds(value: Any, scale: float) -> list[Any]:
 
 
 def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
-             output: str | None = None) -> dict[str, Any]:
+             output: str | None = None, wrt: str | Sequence[str] | None = None
+             ) -> dict[str, Any]:
     """∂output/∂input for every input (one reverse pass, or one forward pass per input;
     for a vector or matrix input, one forward pass per entry)."""
     if mode not in ("forward", "reverse"):
@@ -140,7 +146,9 @@ def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
     if output is None:
         graph.output_id(None)  # several outputs: the error asks which one
     name = output if output is not None else graph.outputs[0][0]
-    t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None, entries=True)
+    t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None, entries=True,
+              wrt=wrt if mode == "forward" else None,
+              params=wrt if mode == "reverse" else None)
     return t.jacobian[name]
 
 

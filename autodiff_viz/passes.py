@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import numpy as np
 
@@ -68,6 +68,7 @@ class ReverseRecord:
     terms: list[list[tuple[int, int, Value]]]
     reached: list[bool]  # node is an ancestor of (or is) the output
     order: list[int] = field(default_factory=list)  # nodes in the order they were finished
+    wrt: tuple[str, ...] | None = None  # the inputs asked for (None: every input)
 
 
 def _as_value(name: str, v: Any) -> Value:
@@ -306,25 +307,31 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
     with np.errstate(all="ignore"):
         for n in nodes:
             if n.kind == "input":
-                tangents.append(_seed_value(n.name, seed.get(n.name, 0.0),  # type: ignore[arg-type]
-                                            np.shape(values[n.id])))
+                s = seed.get(n.name, 0.0)  # type: ignore[arg-type]
+                tangents.append(zero if p.tensor and np.ndim(s) == 0 and s == 0 else
+                                _seed_value(n.name, s, np.shape(values[n.id])))  # type: ignore[arg-type]
                 terms.append(())
             elif n.kind == "const":
                 tangents.append(zero)
                 terms.append(())
             else:
+                # in a tensor graph an unseeded tangent stays the number 0 (every entry 0):
+                # its terms are 0 without a product of zeros (one pass per entry is cheap)
                 if n.op.tensor:  # type: ignore[union-attr]
                     args = [values[q] for q in n.parents]
                     row = tuple(None if nodes[q].kind == "const" else
+                                zero if tangents[q] is zero else
                                 n.op.jvp[k](*args, values[n.id], tangents[q])  # type: ignore[union-attr]
                                 for k, q in enumerate(n.parents))
                 else:
-                    row = tuple(None if d is None else d * tangents[q]
+                    row = tuple(None if d is None else
+                                zero if p.tensor and tangents[q] is zero else d * tangents[q]
                                 for d, q in zip(partials[n.id], n.parents))
                 total = zero
                 for t in row:
-                    if t is not None:
-                        total = total + t
+                    if t is None or (p.tensor and t is zero):
+                        continue
+                    total = t if p.tensor and total is zero else total + t
                 tangents.append(total)
                 terms.append(row)
     return ForwardRecord({k: float(v) if np.ndim(v) == 0 else np.asarray(v, float).tolist()
@@ -346,12 +353,12 @@ def _seed_value(name: str, s: Any, shape: tuple[int, ...] | None) -> Value:
 
 
 def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | None = None,
-            seed: Any = 1.0) -> ReverseRecord:
+            seed: Any = 1.0, wrt: Collection[str] | None = None) -> ReverseRecord:
     """Carry adjoints from one output back to the inputs (one pass).
 
     A node's adjoint is the sum over its children of child adjoint × local
     partial; terms are kept in the order they are added (children from last to
-    first).
+    first). With ``wrt`` only the nodes on a path from those inputs are visited.
     """
     out = graph.output_id(output)
     name = output if output is not None else graph.outputs[0][0]
@@ -363,6 +370,17 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             for q in nodes[i].parents:
                 if nodes[q].kind != "const":
                     reached[q] = True
+    if wrt is not None:  # only what leads to the inputs asked for: no adjoint for data (X, y)
+        unknown = [w for w in wrt if w not in graph.input_names]
+        if unknown:
+            raise InputError(f"cannot differentiate with respect to {', '.join(unknown)}: "
+                             "not an input", hint=f"the inputs are: {', '.join(graph.input_names)}")
+        leads = [False] * len(nodes)
+        for n in nodes:
+            leads[n.id] = (n.name in wrt if n.kind == "input" else
+                           n.kind == "op" and any(leads[q] for q in n.parents))
+        reached = [r and lead for r, lead in zip(reached, leads)]
+        reached[out] = True
     zero = np.float64(0.0)
     adjoints: list[Value] = [None] * len(nodes)  # None: no term added yet (0)
     adjoints[out] = _seed_value(name, seed, p.shapes[out] if p.tensor else None)
@@ -386,7 +404,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             tensor_op = n.op.tensor  # type: ignore[union-attr]
             args = [values[q] for q in n.parents] if tensor_op else None
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):
-                if nodes[q].kind == "const" or (d is None and not tensor_op):
+                if not reached[q] or (d is None and not tensor_op):  # constants: never reached
                     continue
                 if tensor_op:
                     c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
@@ -399,4 +417,5 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 adjoints[q] = c if prev is None else prev + c
     adjoints = [zero if a is None else a for a in adjoints]
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
-                         np.asarray(seed, float).tolist(), adjoints, terms, reached, order)
+                         np.asarray(seed, float).tolist(), adjoints, terms, reached, order,
+                         None if wrt is None else tuple(wrt))

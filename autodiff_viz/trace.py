@@ -184,13 +184,13 @@ class Trace:
             if np.ndim(r.seed):  # one entry of a vector output: one row of the Jacobian
                 at = _one_hot_index(r.seed)
                 if at is not None:
-                    for i in g.inputs:
+                    for i in (i for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt):
                         self._entry(entries, (r.output, g.nodes[i].name), at, r.adjoints[i],
                                     np.shape(r.seed), np.shape(self.primal.values[i]), row=True)
                 continue
             jac[r.output] = {g.nodes[i].name: self._shaped(
                 r.adjoints[i] if r.seed == 1 else r.adjoints[i] / r.seed)
-                for i in g.inputs}
+                for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt}
         for f in self.forward:
             arrays = {k: v for k, v in f.seed.items() if np.ndim(v)}
             if arrays:  # one entry of a vector input: one column of the Jacobian
@@ -371,7 +371,7 @@ class Trace:
                                      for t in s.terms]}
                           for s in self.reverse_steps(k)],
                 "gradient": {g.nodes[i].name: _num(self._shaped(r.adjoints[i]))
-                             for i in g.inputs}})
+                             for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt}})
         return {
             "schema": SCHEMA, "version": SCHEMA_VERSION,
             "source": g.source, "notation": self.notation, "mode": self.mode,
