@@ -28,7 +28,7 @@ pi = CONSTANTS["pi"]
 e = CONSTANTS["e"]
 
 _LAZY = {"check": "check", "assert_gradient": "check", "assert_trace": "check",
-         "Report": "check"}
+         "Report": "check", "assert_backward": "check"}
 
 
 def __getattr__(name: str) -> object:

@@ -31,6 +31,7 @@ import types
 from typing import Any
 
 from .assertions import assert_formula, assert_gradient, assert_trace
+from .backward import BackwardReport, assert_backward, gradcheck
 from .figures import Figure, Tolerance
 from .grade import check as check_submission
 from .key_reader import load_key
@@ -41,10 +42,12 @@ from .report import (CARRIED, CORRECT, ERROR, INVALID_STEP, MISSING, MISSING_TER
 from .submission import Submission, load_submission
 
 __all__ = [
-    "Ask", "CARRIED", "CORRECT", "ERROR", "Figure", "INVALID_STEP", "Item", "Key", "MISSING",
+    "Ask", "BackwardReport", "CARRIED", "CORRECT", "ERROR", "Figure", "INVALID_STEP", "Item",
+    "Key", "MISSING",
     "MISSING_TERM", "Report", "Submission", "Tolerance", "UNREADABLE", "VERDICTS",
     "WRONG_FORMULA", "WRONG_PARTIAL", "WRONG_VALUE", "assert_formula", "assert_gradient",
-    "assert_trace", "check", "load_key", "load_submission", "grade_folder",
+    "assert_trace", "assert_backward", "check", "gradcheck", "load_key", "load_submission",
+    "grade_folder",
 ]
 
 
