@@ -55,19 +55,28 @@ def _fail(what: str, report: Report, reveal: bool) -> None:
                          + "\n".join(body))
 
 
-def assert_gradient(expr: Any, at: Mapping[str, float], answer: Any, *,
-                    output: str | None = None, reveal: bool = True, **tolerance: Any) -> None:
+def assert_gradient(expr: Any, at: Mapping[str, Any], answer: Any, *,
+                    output: str | None = None, wrt: str | Iterable[str] | None = None,
+                    reveal: bool = True, **tolerance: Any) -> None:
     """Check a gradient: ``answer`` is a dict by input name, a list in input order or a number.
 
+    With vectors and matrices in ``at``, each input's gradient is a numpy array, a nested
+    list or a matrix as text (Markdown rows, LaTeX ``bmatrix``), judged entry by entry;
+    ``wrt`` names the inputs asked for (default: every input; data such as X is usually
+    left out), and a list answers them in that order.
     Tolerance options: ``abs_tol``, ``rel_tol``, ``rounding``, ``min_digits``, ``min_decimals``.
     ``reveal=False`` says what is wrong without showing the expected numbers.
     """
-    if hasattr(answer, "tolist"):
+    arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape") and getattr(v, "ndim", 0)
+                 for v in at.values())
+    if hasattr(answer, "tolist") and not arrays:
         answer = answer.tolist()
     if isinstance(answer, tuple):
         answer = list(answer)
-    key = {**_source(expr), "at": dict(at), "tolerance": _tolerance(tolerance),
-           "ask": [{"kind": "gradient", **({"output": output} if output else {})}]}
+    ask: dict[str, Any] = {"kind": "gradient", **({"output": output} if output else {})}
+    if wrt is not None:
+        ask["wrt"] = [wrt] if isinstance(wrt, str) else list(wrt)
+    key = {**_source(expr), "at": dict(at), "tolerance": _tolerance(tolerance), "ask": [ask]}
     _fail("gradient", check(key, {"gradient": answer}), reveal)
 
 

@@ -8,22 +8,24 @@
 """
 from __future__ import annotations
 
-import math
 from typing import Any
+
+import numpy as np
 
 from ..errors import AutodiffVizError
 from ..graph import Graph
-from .evaluate import evaluate, parse_cached
-from .figures import Figure, describe
+from .figures import describe
 from .formulas import check_formula
 from .key_reader import load_key
 from .keys import Ask, Key
+from .matrices import MatrixError, Subject, as_figure, judge_matrix, read_matrix, shape_phrase
 from .report import (CARRIED, CORRECT, INVALID_STEP, MISSING, UNREADABLE, WRONG_FORMULA,
                      WRONG_VALUE, Item, Report)
 from .names import Entry
 from .table_grader import Answer, TableGrader
 from .submission import Submission, load_submission
 from .read import read_table
+from . import tensors
 
 
 def check(key: Any, submission: Any, *, student: str | None = None) -> Report:
@@ -68,7 +70,12 @@ class Grading:
     def report(self) -> Report:
         key, sub = self.key, self.sub
         lines = []
-        for origin, text in sub.tables:
+        if key.arrays and sub.tables:  # trace tables of vectors and matrices: not yet
+            self.notes.append(
+                "trace tables of problems with vectors and matrices are not graded: answer "
+                "each question in its own field of a TOML, JSON or YAML file (e.g. "
+                "gradient = { W = [[2, -2], [2, -2]] })")
+        for origin, text in ([] if key.arrays else sub.tables):
             lines.extend(read_table(text, origin))
         self.table = TableGrader(key, self.point, lines) if lines else None
         answers = self.table.answers() if self.table else {}
@@ -92,6 +99,8 @@ class Grading:
             if f not in names:
                 self.notes.append(f"the field {f!r} is not a question of this problem "
                                   f"(questions: {', '.join(sorted(names))})")
+        if key.arrays:
+            self._seed_notes()
         if sub.format == "text" and self.table and not any(
                 e.section not in ("heading", "text") for e in self.table.entries):
             self.notes.append("no steps found: write one step per line, e.g. w3 = w1*w2 = 6")
@@ -244,38 +253,92 @@ class Grading:
         g = self.key.graph
         lines = from_table.lines if from_table else {}
         value = from_table.value if from_table else given
+        arrays = self.key.arrays
         if ask.kind in ("gradient", "jacobian"):
             outs = [ask.output or g.output_names[0]] if ask.kind == "gradient" else g.output_names
+            asked = self.key.gradient_inputs(ask)
+            names = [g.nodes[i].name or "" for i in asked]
             for o in outs:
                 k = ex.reverse_index(o)
                 row = value
                 if ask.kind == "jacobian" and isinstance(value, dict):
                     row = value.get(o)
-                if isinstance(row, (list, tuple)) and len(row) == len(g.inputs):
-                    row = dict(zip(g.input_names, row))
-                for i in g.inputs:
-                    var = g.nodes[i].name or ""
+                if hasattr(row, "tolist") and not arrays:  # numpy: a list in input order
+                    row = row.tolist()
+                if isinstance(row, (list, tuple)) and len(row) == len(asked) and (
+                        not arrays or len(asked) > 1):
+                    row = dict(zip(names, row))
+                if isinstance(row, dict):
+                    extra = [str(n) for n in row if n not in names]
+                    if extra:
+                        self.notes.append(
+                            f"{ask.name}: {', '.join(extra)} {'is' if len(extra) == 1 else 'are'}"
+                            f" not asked for (asked: {', '.join(names)})")
+                for i, var in zip(asked, names):
                     got = row.get(var) if isinstance(row, dict) else None
-                    if ask.kind == "gradient" and len(g.inputs) == 1 and not isinstance(row, dict):
+                    if ask.kind == "gradient" and len(asked) == 1 and not isinstance(row, dict):
                         got = row
                     label = f"∂{o}/∂{var}"
                     line = lines.get(var if ask.kind == "gradient" else f"{o}/{var}")
-                    self._judge(ask, label, got, ex.adjoint(k, i), line,  # type: ignore[arg-type]
-                                share=len(outs) * len(g.inputs))
+                    true = tensors.adjoint_of(ex, k, i) if arrays else \
+                        ex.adjoint(k, i)  # type: ignore[arg-type]
+                    subject = Subject(f"∇{var}", var, tensors.shape_of(ex, i)) if arrays \
+                        else None
+                    self._judge(ask, label, got, true, line, share=len(outs) * len(asked),
+                                subject=subject,
+                                mistakes=self._mistakes(ex, k, i) if arrays else None)
             return
         node = ask.node
         assert node is not None
+        name = self._short_name(node)
+        mistakes = None
         if ask.kind == "value":
-            true = ex.value(node)
+            true = tensors.value_of(ex, node) if arrays else ex.value(node)
             label = f"value of {self._node_label(node)}"
+            subject = Subject(f"the value of {name}")
         elif ask.kind == "adjoint":
-            true = ex.adjoint(ex.reverse_index(ask.output), node)  # type: ignore[arg-type]
+            k = ex.reverse_index(ask.output)
+            true = tensors.adjoint_of(ex, k, node) if arrays else \
+                ex.adjoint(k, node)  # type: ignore[arg-type]
             label = f"adjoint of {self._node_label(node)}"
+            subject = Subject(f"the adjoint of {name}", name, tensors.shape_of(ex, node),
+                              "its adjoint")
+            mistakes = self._mistakes(ex, k, node) if arrays else None  # type: ignore[arg-type]
         else:
-            true = self.key.expected(point, ask.seed_dict).tangent(0, node)
+            fx = self.key.expected(point, ask.seed_dict)
+            true = tensors.tangent_of(fx, 0, node) if arrays else fx.tangent(0, node)
             seed = ", ".join(f"{n}={v:g}" for n, v in (ask.seed or ()) if v != 0)
             label = f"tangent of {self._node_label(node)} (seed {seed})"
-        self._judge(ask, label, value, true, lines.get(""), share=1)
+            subject = Subject(f"the tangent of {name}", name, tensors.shape_of(ex, node),
+                              "its tangent")
+        self._judge(ask, label, value, true, lines.get(""), share=1,
+                    subject=subject if arrays else None, mistakes=mistakes)
+
+    @staticmethod
+    def _mistakes(ex: Any, k: int, node: int) -> Any:
+        """The recognised wrong answers for node ``node``'s adjoint, worked out when needed."""
+        def found() -> list[tuple[Any, str]]:
+            return [(m.value, m.message) for m in tensors.diagonal_mistakes(ex, k, node)]
+        return found
+
+    def _short_name(self, node: int) -> str:
+        g = self.key.graph
+        out = next((n for n, i in g.outputs if i == node), None)
+        return out or g.nodes[node].name or self.ex.names[node]
+
+    def _seed_notes(self) -> None:
+        """An output that is not a number is seeded with ones: say so once."""
+        seen = set()
+        for ask in self.key.asks:
+            if ask.kind not in ("gradient", "adjoint"):
+                continue
+            point = self.key.point(ask.at, self.sub.student)
+            ex = self.key.expected(point)
+            k = ex.reverse_index(ask.output)
+            note = ex.trace.seed_note(k) if k is not None else None
+            if note and note not in seen:
+                seen.add(note)
+                self.notes.append(note)
 
     def _node_label(self, node: int) -> str:
         g = self.key.graph
@@ -286,11 +349,14 @@ class Grading:
         expr = g.expressions("text")[node]
         return f"{self.ex.names[node]} = {expr}" if expr else self.ex.names[node]
 
-    def _judge(self, ask: Ask, label: str, got: Any, true: float, line: int | None,
-               share: int) -> None:
+    def _judge(self, ask: Ask, label: str, got: Any, true: Any, line: int | None,
+               share: int, subject: Subject | None = None, mistakes: Any = None) -> None:
         pts = (ask.total / share if ask.total is not None else ask.points)
         item = Item(name=label, section=ask.kind, ask=ask.name, verdict=MISSING, score=0.0,
                     max_score=pts, expected=true, line=line)
+        if subject is not None:  # a problem with vectors and matrices: any answer may be one
+            self._judge_array(ask, item, got, true, subject, mistakes)
+            return
         if got is None:
             item.message = f"missing: {label} = {describe(true)}"
             self.items.append(item)
@@ -314,6 +380,35 @@ class Grading:
             if carried is not None:  # read off a line that follows from an earlier error
                 item.verdict, item.message = CARRIED, carried.message
                 item.score = pts * self.key.carried_credit
+        self.items.append(item)
+
+    def _judge_array(self, ask: Ask, item: Item, got: Any, true: Any, subject: Subject,
+                     mistakes: Any) -> None:
+        """A number, vector or matrix judged entry by entry (see :mod:`.matrices`)."""
+        t = np.asarray(true, dtype=float)
+        item.expected = float(t) + 0.0 if t.ndim == 0 else (t + 0.0).tolist()  # no -0.0
+        if got is None:
+            item.message = (f"missing: {item.name} = {describe(float(t))}" if t.ndim == 0 else
+                            f"missing: {item.name} ({shape_phrase(t.shape)})")
+            self.items.append(item)
+            return
+        try:
+            ans = read_matrix(got)
+        except MatrixError as err:
+            item.verdict, item.got = UNREADABLE, got if isinstance(got, (str, int, float)) \
+                else repr(got)
+            item.message = f"cannot read the answer: {err}"
+            self.items.append(item)
+            return
+        item.got = ans.plain()
+        v = judge_matrix(t, ans, self.key.tolerance, subject, mistakes)
+        item.message = v.message
+        if v.ok:
+            item.verdict, item.score = CORRECT, item.max_score
+        else:
+            item.verdict = WRONG_VALUE
+            if ask.partial_credit and v.share > 0:
+                item.score = round(item.max_score * v.share, 6)
         self.items.append(item)
 
     def _carried_line(self, line: int | None, fig: Any) -> Entry | None:
@@ -386,7 +481,7 @@ def max_score(key: Key) -> float:
         elif ask.kind in ("trace", "forward", "reverse"):
             total += ask.points * len(required_nodes(key, ex, ask))
         elif ask.kind == "gradient":
-            total += ask.points * len(g.inputs)
+            total += ask.points * len(key.gradient_inputs(ask))
         elif ask.kind == "jacobian":
             total += ask.points * len(g.inputs) * len(g.outputs)
         else:
@@ -397,30 +492,3 @@ def max_score(key: Key) -> float:
 def _looks_like_step(e: Entry) -> bool:
     lhs = e.line.lhs.text.strip() if e.line.lhs else ""
     return bool(lhs) and " " not in lhs and len(lhs) <= 40
-
-
-def as_figure(value: Any) -> tuple[Figure | None, str]:
-    """A submitted number (a Figure, an int, a numeric text or a numeric expression)."""
-    if isinstance(value, bool):
-        return None, repr(value)
-    if isinstance(value, Figure):
-        return value, ""
-    if isinstance(value, (int, float)):
-        return (Figure(float(value), str(value) if isinstance(value, int) else "")
-                if math.isfinite(value) else None), repr(value)
-    if isinstance(value, str):
-        try:
-            return Figure.parse(value), ""
-        except ValueError:
-            pass
-        try:
-            g = parse_cached(value)
-        except AutodiffVizError as err:
-            return None, f"{value!r} ({err.message})"
-        if g.input_names:
-            return None, f"{value!r} uses {', '.join(g.input_names)}; give a number"
-        row = evaluate(g, [{}])[0]
-        if row is None or not math.isfinite(row[g.outputs[0][1]]):
-            return None, f"{value!r} is undefined"
-        return Figure(row[g.outputs[0][1]], None), ""
-    return None, f"{value!r}"

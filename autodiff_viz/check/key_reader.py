@@ -19,13 +19,16 @@ import math
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import AutodiffVizError, ParseError, ProblemKeyError
+import numpy as np
+
+from ..errors import AutodiffVizError, ParseError, ProblemKeyError, ShapeError
 from ..graph import NOTATIONS, Graph
 from ..parser import parse
 from .figures import Figure, Tolerance
 from .files import format_of, load_data, read_text
-from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, TOP_FIELDS, Ask,
-                   FormulaSettings, Key, RandomPoints)
+from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, TABLE_KINDS, TOP_FIELDS,
+                   Ask, FormulaSettings, Key, RandomPoints)
+from .tensors import figure_array, is_array, plain
 
 
 class KeyReader:
@@ -100,6 +103,8 @@ class KeyReader:
                   carried_credit=float(carried), formulas=formulas, output=output,
                   path=self.path, raw=d, text=self.text)
         key.asks = self._asks(key, d.get("ask"))
+        if key.arrays:
+            self._array_asks(key)
         if "" in key.points:
             self._check_point(key, key.points[""], "at")
         for name, pt in key.points.items():
@@ -127,7 +132,7 @@ class KeyReader:
             raise self.error(f"{what!r} must be a table", near=(what,))
         return value
 
-    def _point(self, graph: Graph, value: Any, what: str) -> dict[str, Figure]:
+    def _point(self, graph: Graph, value: Any, what: str) -> dict[str, Any]:
         pt = self._table(value, what)
         names = graph.input_names
         missing = [n for n in names if n not in pt]
@@ -138,16 +143,26 @@ class KeyReader:
                       "input of the expression"] if unknown else [])
             raise self.error(f"{what}: " + "; ".join(probs), near=(what.split(".")[0],),
                              hint=f"the inputs are: {', '.join(names)}")
-        out = {}
+        out: dict[str, Any] = {}
         for n in names:
             v = pt[n]
+            if is_array(v):  # a vector or matrix: nested lists, each entry as written
+                try:
+                    out[n] = figure_array(v)
+                except ValueError as err:
+                    raise self.error(f"{what}: the value of {n} {err}", near=(n,),
+                                     hint="a vector is a list [0, -1], a matrix a list of "
+                                          "rows [[1, 1], [1, 1]]") from None
+                continue
+            if isinstance(v, (np.integer, np.floating)):
+                v = float(v)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise self.error(f"{what}: the value of {n} must be a number, got {v!r}",
-                                 near=(n,))
+                raise self.error(f"{what}: the value of {n} must be a number, a vector or a "
+                                 f"matrix, got {v!r}", near=(n,))
             out[n] = v if isinstance(v, Figure) else Figure(float(v))
         return out
 
-    def _points(self, graph: Graph, at: Any) -> dict[str, dict[str, Figure]]:
+    def _points(self, graph: Graph, at: Any) -> dict[str, dict[str, Any]]:
         if at is None:
             return {}
         at = self._table(at, "at")
@@ -258,7 +273,21 @@ class KeyReader:
             raise self.error(f"{where}: give 'points' (per item) or 'total', not both",
                              near=("total",))
         wrt = a.get("wrt")
-        if wrt is not None and wrt not in g.input_names:
+        wrt_inputs: tuple[str, ...] = ()
+        if kind == "gradient" and wrt is not None:  # a name or a list of names
+            names = [wrt] if isinstance(wrt, str) else wrt
+            if not isinstance(names, list) or not names or not all(
+                    isinstance(n, str) for n in names):
+                raise self.error(f"{where}: 'wrt' must be an input's name or a list of them",
+                                 near=("wrt",), hint='wrt = ["W", "b"]')
+            bad = [n for n in names if n not in g.input_names]
+            if bad:
+                raise self.error(f"{where}: wrt {bad[0]!r} is not an input", near=("wrt",),
+                                 hint=f"the inputs are: {', '.join(g.input_names)}")
+            if len(set(names)) != len(names):
+                raise self.error(f"{where}: wrt names an input twice", near=("wrt",))
+            wrt_inputs, wrt = tuple(names), None
+        if wrt is not None and (not isinstance(wrt, str) or wrt not in g.input_names):
             raise self.error(f"{where}: wrt {wrt!r} is not an input", near=("wrt",),
                              hint=f"the inputs are: {', '.join(g.input_names)}")
         seed = None
@@ -314,7 +343,8 @@ class KeyReader:
                 key.points[at] = self._point(g, a["at"], f"{where} at")
         inputs = a.get("inputs", False)
         complete = a.get("complete", True)
-        for f, v in (("inputs", inputs), ("complete", complete)):
+        partial = a.get("partial_credit", False)
+        for f, v in (("inputs", inputs), ("complete", complete), ("partial_credit", partial)):
             if not isinstance(v, bool):
                 raise self.error(f"{where}: {f!r} must be true or false", near=(f,))
         name = a.get("name")
@@ -326,7 +356,21 @@ class KeyReader:
                    points=float(a.get("points", 1.0)) if "total" not in a else 0.0,
                    total=float(a["total"]) if "total" in a else None,
                    title=str(a.get("title", "")), node=node, node_text=node_text, wrt=wrt,
-                   seed=seed, output=output, at=at, inputs=inputs, complete=complete)
+                   seed=seed, output=output, at=at, inputs=inputs, complete=complete,
+                   wrt_inputs=wrt_inputs, partial_credit=partial)
+
+    def _array_asks(self, key: Key) -> None:
+        """Vectors and matrices: values, gradients, adjoints and tangents are graded (as
+        arrays, entry by entry); trace tables, formulas and Jacobians not yet."""
+        for k, a in enumerate(key.asks, 1):
+            what = {"formula": "derivative formulas", "jacobian": "Jacobians"}.get(
+                a.kind, "trace tables")
+            if a.kind in TABLE_KINDS or a.kind in ("formula", "jacobian"):
+                raise self.error(
+                    f"ask #{k} ({a.kind}): {what} of problems with vectors and matrices "
+                    "cannot be graded yet", near=("kind", a.kind),
+                    hint='ask for arrays: kind = "gradient" (with wrt = ["W", "b"]), '
+                         '"adjoint" (node = "a1"), "value" or "tangent"')
 
     def _node(self, key: Key, text: Any, where: str) -> int:
         from .match import find_node
@@ -359,7 +403,12 @@ class KeyReader:
         from ..api import trace
 
         try:
-            trace(key.graph, {k: float(v) for k, v in pt.items()}, mode="reverse")
+            trace(key.graph, {k: plain(v) for k, v in pt.items()}, mode="reverse")
+        except ShapeError as err:
+            raise self.error(f"the shapes of the point {what} do not fit the expression: "
+                             f"{err.message}", near=(what.split(".")[0],),
+                             hint=err.hint or "give every input a value of the shape the "
+                                              "expression needs") from None
         except AutodiffVizError as err:
             raise self.error(f"the expression cannot be differentiated at the point {what}: "
                              f"{err.message}", near=(what.split(".")[0],),

@@ -31,6 +31,7 @@ from ..graph import Graph
 from ..printing import format_number
 from .expected import Expected
 from .figures import Figure, Tolerance
+from .tensors import hashable, is_array, plain, point_text
 
 KINDS: dict[str, str] = {
     "value": "a node's value (default: the output)",
@@ -50,8 +51,10 @@ TABLE_KINDS = ("trace", "forward", "reverse")
 NUMBER_ASKS = ("value", "gradient", "jacobian", "tangent", "adjoint", "formula")
 COMMON_FIELDS = {"kind", "name", "points", "total", "at", "title"}
 KIND_FIELDS = {
-    "value": {"node"}, "gradient": {"output"}, "jacobian": set(),
-    "tangent": {"node", "wrt", "seed"}, "adjoint": {"node", "output"},
+    "value": {"node", "partial_credit"}, "gradient": {"output", "wrt", "partial_credit"},
+    "jacobian": {"partial_credit"},
+    "tangent": {"node", "wrt", "seed", "partial_credit"},
+    "adjoint": {"node", "output", "partial_credit"},
     "formula": {"wrt", "output"}, "trace": {"inputs", "complete"},
     "forward": {"wrt", "seed", "inputs", "complete"}, "reverse": {"output", "inputs", "complete"},
 }
@@ -76,6 +79,8 @@ class Ask:
     at: str = ""  # the point's name ("" is the default point)
     inputs: bool = False  # trace tables: input and seed lines are graded items
     complete: bool = True  # trace tables: a step without a line is missing (and costs its points)
+    wrt_inputs: tuple[str, ...] = ()  # gradient: the inputs asked for (empty: every input)
+    partial_credit: bool = False  # a vector or matrix earns its points per entry right
 
     @property
     def seed_dict(self) -> dict[str, float] | None:
@@ -119,7 +124,7 @@ class Key:
     graph: Graph
     asks: tuple[Ask, ...]
     title: str = ""
-    points: dict[str, dict[str, Figure]] = field(default_factory=dict)
+    points: dict[str, dict[str, Any]] = field(default_factory=dict)  # Figure or nested lists
     random: RandomPoints | None = None
     notation: str = "w"
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -132,6 +137,18 @@ class Key:
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- points ----------------------------------------------------------------
+    @property
+    def arrays(self) -> bool:
+        """True when a point gives an input a vector or matrix (the answers are arrays)."""
+        return any(is_array(v) for pt in self.points.values() for v in pt.values())
+
+    def gradient_inputs(self, ask: Ask) -> list[int]:
+        """The inputs a gradient ask asks for (its ``wrt``, else every input), by node id."""
+        g = self.graph
+        if not ask.wrt_inputs:
+            return list(g.inputs)
+        return [g.names[n] for n in ask.wrt_inputs]
+
     @property
     def needs_student(self) -> bool:
         """True when the default point is drawn per student (``random`` without ``at``)."""
@@ -180,7 +197,7 @@ class Key:
         from ..api import trace
 
         try:
-            t = trace(self.graph, pt, mode="reverse")
+            t = trace(self.graph, {k: plain(v) for k, v in pt.items()}, mode="reverse")
         except AutodiffVizError:
             return False
         return not any(s.flags for s in t.steps)
@@ -191,10 +208,10 @@ class Key:
         """The trace records at ``point`` (with one forward pass along ``seed``)."""
         from ..api import trace
 
-        ck = ("trace", tuple(sorted((k, float(v)) for k, v in point.items())),
+        ck = ("trace", tuple(sorted((k, hashable(v)) for k, v in point.items())),
               tuple(sorted(seed.items())) if seed else None)
         if ck not in self._cache:
-            pt = {k: float(v) for k, v in point.items()}
+            pt = {k: plain(v) for k, v in point.items()}
             if seed:
                 t = trace(self.graph, pt, mode="both", seed=dict(seed), notation=self.notation)
             else:
@@ -211,5 +228,5 @@ class Key:
         if point is None and "" in self.points:
             point = self.points[""]
         if point:
-            head += " at " + ", ".join(f"{k}={format_number(float(v))}" for k, v in point.items())
+            head += " at " + ", ".join(f"{k}={point_text(v)}" for k, v in point.items())
         return head
