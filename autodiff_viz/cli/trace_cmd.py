@@ -8,7 +8,7 @@ import argparse
 from typing import TYPE_CHECKING
 import sys
 
-from .common import (add_matrix_option, add_source_argument, add_trace_options,
+from .common import (FORMATS, add_matrix_option, add_source_argument, add_trace_options,
                      add_view_options, emit, trace_from_args, use_color, view_width)
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ more:
   echo "x^2*y" | autodiff-viz trace - --at x=3,y=2 --format latex
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step   (Enter/n: next, q: quit)
   autodiff-viz trace "relu(W@x + c)" --at 'W=[[1,2],[3,4]],x=[1,-1],c=[0,1]'   (a matrix)
+  autodiff-viz trace @mlp.txt --at mlp.json --format backprop   (an MLP: textbook backprop)
 
 exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input error.
 """
@@ -52,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_argument(p)
     add_trace_options(p)
-    add_view_options(p)
+    add_view_options(p, FORMATS + ("backprop",))
     add_matrix_option(p)
     p.add_argument("--step", action="store_true",
                    help="step through the passes one chain-rule term at a time "
@@ -87,9 +88,13 @@ def run(args: argparse.Namespace) -> int:
 
 def render(t: Trace, fmt: str, digits: int, style: str = "unicode", width: int = 100,
            color: bool = False, max_matrix: tuple[int, int] = (4, 4)) -> str:
-    """The trace in format ``fmt`` (``table``, ``json``, ``markdown``, ``latex``, ``csv``);
-    vectors and matrices up to ``max_matrix`` in full, larger ones summarised."""
+    """The trace in format ``fmt`` (``table``, ``json``, ``markdown``, ``latex``, ``csv``,
+    ``backprop``: an MLP's reverse trace as the textbook's backward algorithm); vectors
+    and matrices up to ``max_matrix`` in full, larger ones summarised."""
     mm = {"max_matrix": max_matrix}
+    if fmt == "backprop":
+        from ..views.backprop import render_backprop
+        return render_backprop(t, digits, style, **mm)
     if fmt == "json":
         from ..views.formats import render_json
         return render_json(t)
