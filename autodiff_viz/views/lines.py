@@ -310,8 +310,10 @@ def reverse_parts(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
         return LineParts(name, "", "", value)
     terms = [reverse_term_parts(t, k, s, term, digits, style, max_matrix=max_matrix,
                                 inline=inline) for term in s.terms]
+    # a matrix-product term has no two factors to show: its value stands in the working
     return LineParts(name, " + ".join(sym for sym, _, _ in terms),
-                     join_with(" + ", [num for _, num, _ in terms]), value)
+                     join_with(" + ", [num or (_p(t, val) if len(terms) > 1 else "")
+                                       for _, num, val in terms]), value)
 
 
 def reverse_line(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
