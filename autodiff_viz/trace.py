@@ -364,7 +364,7 @@ class Trace:
         reverse = []
         for k, r in enumerate(self.reverse):
             reverse.append({
-                "output": r.output, "seed": r.seed,
+                "output": r.output, "seed": r.seed, "seed_note": self.seed_note(k),
                 "steps": [{"node": s.name, "adjoint": _num(s.adjoint),
                            "terms": [{"child": t.child_name, "child_adjoint": _num(t.child_adjoint),
                                       "partial": _num(t.partial), "value": _num(t.value)}

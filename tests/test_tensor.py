@@ -246,3 +246,24 @@ def test_reverse_mode_for_chosen_inputs_leaves_data_without_adjoints() -> None:
     # forward passes of a one-entry seed skip the products of zero tangents, same numbers
     g = av.gradient(src, at, mode="forward", wrt=["b"])
     np.testing.assert_allclose(g["b"], full.gradient["b"], rtol=1e-12, atol=1e-15)
+
+
+def test_every_view_says_what_the_seed_of_a_non_scalar_output_is() -> None:
+    import json
+
+    from autodiff_viz.views import step
+    from autodiff_viz.views.formats import render_markdown
+    from autodiff_viz.views.latex import render_latex
+    from autodiff_viz.views.table import render_table
+    from autodiff_viz.views.text import render_text
+
+    t = av.trace("f = relu(X@W + c)@w", {"X": X, "W": W, "c": C, "w": WV}, mode="reverse")
+    note = "f is 4, not a number: its seed is all ones"
+    for text in (render_text(t), render_table(t), render_markdown(t), t.to_dot()):
+        assert note in text
+    assert "% note: f is 4, not a number: its seed is all ones" in render_latex(t)
+    assert "f is not a number, its seed is all ones" in step.print_all(t)
+    assert json.loads(json.dumps(t.to_dict()))["reverse"][0]["seed_note"].startswith(note)
+    scalar = av.trace("L = sum(relu(X@W + c)@w)", {"X": X, "W": W, "c": C, "w": WV},
+                      mode="reverse")
+    assert scalar.seed_note() is None and note[:5] not in render_text(scalar)

@@ -139,6 +139,7 @@ def render_markdown(t: Trace, digits: int | None = 4, *,
         out += _code([forward_line(t, k, s, digits, "text", **mm) for s in t.forward_steps(k)])
     for k, r in enumerate(t.reverse):
         out += ["", f"## Reverse trace for {r.output} (output to inputs)", ""]
+        out += [f"> {n}\n" for n in [t.seed_note(k)] if n]
         out += _code([reverse_line(t, k, s, digits, "text", **mm) for s in t.reverse_steps(k)])
         grads = [f"`{gradient_name(r.output, g.nodes[s.node].name, 'text')} = "
                  f"{value_text(t, s.adjoint, digits, 'text', max_matrix, inline=True)}`"

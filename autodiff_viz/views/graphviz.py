@@ -266,7 +266,9 @@ def _document(v: View, *, rankdir: str, legend: bool, show_table: bool,
     edges = [(n.id, pos) for n in g.nodes for pos in range(len(n.parents))]
     n_labels = sum(1 for c, pos in edges if g.nodes[g.nodes[c].parents[pos]].kind != "const")
     labels = n_labels <= max_edge_labels
-    notes = g.notes(v.notation) + ([] if labels else [
+    seeds = [n for k in range(len(v.trace.reverse)) for n in [v.trace.seed_note(k)] if n] \
+        if v.trace is not None else []
+    notes = g.notes(v.notation) + seeds + ([] if labels else [
         f"{n_labels} edges: edge labels left out (more than {max_edge_labels}; raise "
         "max_edge_labels / --max-edge-labels); the table and nodes hold the numbers"])
     attrs = [f"rankdir={rankdir}", f'fontname="{FONT}"', "fontsize=12", 'bgcolor="white"',

@@ -281,6 +281,9 @@ def derivatives_align(t: Trace, digits: int | None = 4, *,
     return _align(rows) if rows else None
 
 
+_TEX_ASCII = str.maketrans({"×": "x", "Σ": "sum"})  # comments stay ASCII
+
+
 def render_latex(t: Trace, digits: int | None = 4, *,
                  max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """Everything: comments for the title, structure, flags and cost; align* and a table.
@@ -299,8 +302,9 @@ def render_latex(t: Trace, digits: int | None = 4, *,
         out += ["", f"% Forward trace, seed {seed_text(t, k, digits, 'text')} "
                     "(inputs to output)", forward_align(t, k, digits, **mm)]
     for k, r in enumerate(t.reverse):
-        out += ["", f"% Reverse trace for {r.output} (output to inputs)",
-                reverse_align(t, k, digits, **mm)]
+        out += ["", f"% Reverse trace for {r.output} (output to inputs)"]
+        out += [f"% note: {n.translate(_TEX_ASCII)}" for n in [t.seed_note(k)] if n]
+        out += [reverse_align(t, k, digits, **mm)]
     if t.linear is not None:  # with mode primal the primal trace says it all
         out += ["", "% Summary", summary_tabular(t, digits, **mm)]
     deriv = derivatives_align(t, digits, **mm)

@@ -96,7 +96,10 @@ def pass_title(t: Trace, p: Pass, digits: int | None = 4, style: str = "unicode"
         return "Primal pass (inputs to output)"
     if p.kind == "forward":
         return f"Forward pass, seed {seed_text(t, p.run, digits, style)} (inputs to output)"
-    return f"Reverse pass for {t.reverse[p.run].output} (output to inputs)"
+    note = t.seed_note(p.run)  # a non-scalar output: its seed is all ones
+    return (f"Reverse pass for {t.reverse[p.run].output} (output to inputs)"
+            + (f"; {t.reverse[p.run].output} is not a number, its seed is all ones"
+               if note else ""))
 
 
 def step_header(t: Trace, p: Pass, i: int, style: str = "unicode",
