@@ -18,6 +18,10 @@ L = cross_entropy(z, y) = -sum(y * log_softmax(z)) = -y^T log s.
 4. A batch: the rows of Z (4x3) are examples and y holds class indices; the
    loss is averaged over the rows, so dL/dZ = (S - Y)/4 with Y one-hot.
 5. The loss is unchanged by adding a constant to every logit.
+6. A worked homework: "give dL/dz for s = softmax(z), L = -sum(y*log(s))".
+   Three students answer: s - y (right), the chain rule through s with the
+   slides' s * (1 - s) in place of the Jacobian, and s * (1 - s) itself. The
+   checker grades the last two wrong and says why.
 
 Vectors and matrices are printed as JSON lists: `python examples/softmax_cross_entropy.py`.
 """
@@ -94,3 +98,19 @@ shifted = av.trace("L = cross_entropy(z, y)", at={"z": z + 10, "y": y}, mode="pr
 print()
 print("loss unchanged by adding 10 to every z:",
       bool(np.isclose(float(shifted.value), float(t.value), rtol=0, atol=1e-12)))
+
+# 6. a worked homework, graded: the slides' s * (1 - s) answer is wrong
+key = {"title": "Softmax with cross-entropy",
+       "program": "s = softmax(z)\nL = -sum(y*log(s))",
+       "at": {"z": z.tolist(), "y": y.tolist()},
+       "ask": [{"kind": "adjoint", "node": "z", "name": "zbar"}]}
+answers = {"right (s - y)": np.round(s - y, 3),
+           "diagonal chain rule (s*(1-s) * dL/ds)": np.round(s * (1 - s) * upstream, 3),
+           "s*(1-s) itself": np.round(s * (1 - s), 3)}
+print()
+print("homework: dL/dz for s = softmax(z), L = -sum(y*log(s))")
+for who, answer in answers.items():
+    report = av.check(key, {"zbar": answer})
+    print(f"  {who}: answer {show(answer)}, score {report.score:g}/{report.max_score:g}")
+    if not report.all_correct:
+        print(f"    {report.first_error.message}")

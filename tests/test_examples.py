@@ -165,6 +165,30 @@ def test_softmax_cross_entropy_on_a_batch_of_rows_averages() -> None:
     np.testing.assert_allclose(got, central_differences(loss, {"Z": Z})["Z"], atol=1e-8)
 
 
+def test_softmax_homework_grades_the_slides_diagonal_answers_wrong_and_says_why() -> None:
+    homework = section(run("softmax_cross_entropy.py"), "homework:")
+    z = np.array([1.0, 2.0, 0.5])
+    y = np.array([0.0, 1.0, 0.0])
+    s = np.exp(z) / np.exp(z).sum()
+    lines = homework.splitlines()
+    scores = {}
+    for i, line in enumerate(lines):
+        found = re.match(r"  (.+): answer (\[.*\]), score (\S+)/(\S+)$", line)
+        if found:
+            answer = np.array(json.loads(found.group(2)))
+            scores[found.group(1)] = (answer, float(found.group(3)),
+                                      lines[i + 1] if i + 1 < len(lines) else "")
+    right, diag_chain, diag = (scores[k] for k in (
+        "right (s - y)", "diagonal chain rule (s*(1-s) * dL/ds)", "s*(1-s) itself"))
+    np.testing.assert_allclose(right[0], s - y, atol=5e-4)
+    np.testing.assert_allclose(diag_chain[0], s * (1 - s) * (-y / s), atol=5e-4)
+    np.testing.assert_allclose(diag[0], s * (1 - s), atol=5e-4)
+    assert (right[1], diag_chain[1], diag[1]) == (1.0, 0.0, 0.0)
+    assert "only the diagonal of its Jacobian" in diag_chain[2]
+    assert "diag(s) − s sᵀ" in diag_chain[2] and "not elementwise" in diag_chain[2]
+    assert diag[2].strip().startswith("this is s ⊙ (1 − s), not the adjoint of z")
+
+
 def mlp_loss(X, Y, W1, b1, W2, b2, lam):
     """J of examples/mlp.py in plain numpy; the columns of X and Y are examples."""
     yhat = 1 / (1 + np.exp(-(W2 @ np.tanh(W1 @ X + b1) + b2)))
