@@ -267,3 +267,26 @@ def test_every_view_says_what_the_seed_of_a_non_scalar_output_is() -> None:
     scalar = av.trace("L = sum(relu(X@W + c)@w)", {"X": X, "W": W, "c": C, "w": WV},
                       mode="reverse")
     assert scalar.seed_note() is None and note[:5] not in render_text(scalar)
+
+
+def test_stored_arrays_are_shared_not_copied() -> None:
+    """The trace keeps one array where two records hold the same numbers."""
+    rng = np.random.default_rng(7)
+    X, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    t = av.trace("a = X@W\nc = a + b\nL = sum(c)", at={"X": X, "W": W, "b": b}, mode="reverse")
+    names = [step.name for step in t.steps]
+    values = dict(zip(names, (step.value for step in t.steps)))
+    assert values["w1"] is X and values["w2"] is W and values["w3"] is b
+    record = t.reverse[0]
+    adjoint = dict(zip(names, record.adjoints))
+    # a node reached by one term stores that term as its adjoint, not a copy of it
+    for i, terms in enumerate(record.terms):
+        if len(terms) == 1:
+            assert np.shares_memory(terms[0][2], record.adjoints[i]), names[i]
+    # c = a + b: the term to a is c̄ itself (∂c/∂a = 1), the same array
+    (child, _, term), = record.terms[names.index("a")]
+    assert names[child] == "c" and np.shares_memory(term, adjoint["c"])
+    # the values are still right: ā = c̄ = ones, W̄ = Xᵀ ā, b̄ = column sums of c̄
+    np.testing.assert_array_equal(adjoint["a"], np.ones((4, 2)))
+    np.testing.assert_allclose(adjoint["w2"], X.T @ np.ones((4, 2)))
+    np.testing.assert_allclose(adjoint["w3"], [4.0, 4.0])
