@@ -405,7 +405,12 @@ class _Parser:
                 raise self.error(f"{name}() has no argument {kname!r}", ks, ke,
                                  hint=f"its arguments are ({', '.join(params)})")
             if kname in values:
-                raise self.error(f"argument {kname!r} given twice", ks, ke)
+                at = params.index(kname)
+                given = self.src[positional[at][1]:positional[at][2]]
+                raise self.error(
+                    f"argument {kname!r} given twice: {name}({', '.join(params)}) already "
+                    f"takes its argument {at + 1}, {given!r}, as {kname}", ks, ke,
+                    hint=f"drop one of them, e.g. {name}({', '.join(params[:at] + [kname + '=…'])})")
             values[kname] = a[0]
         for p in params:
             if p not in values:

@@ -98,7 +98,7 @@ def caret(err: av.ParseError) -> str:
     ("a = x\nx = 2", "'x' was already used as an input", 2, 1, None),
     ("sin = 2", "'sin' is a function name", 1, 1, None),
     ("2*sin", "'sin' is a function", 1, 3, None),
-    ("max(x, y, axis=0)", "argument 'axis' given twice", 1, 11, None),
+    ("max(x, y, axis=0)", "argument 'axis' given twice: max(x, axis) already takes its argument 2, 'y', as axis", 1, 11, None),
     ("sin(x, y)", "sin() takes 1 argument (x), got 2", 1, 1, None),
     ("leaky_relu(x, beta=2)", "has no argument 'beta'", 1, 15, None),
     ("sin()", "sin() needs arguments", 1, 1, None),
