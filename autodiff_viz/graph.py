@@ -338,22 +338,52 @@ class Graph:
         outs = tuple(ref[i] for _, i in self.outputs)
         return tuple(out), outs
 
-    def to_networkx(self, notation: str = "w") -> "networkx.DiGraph":
-        """The graph as a ``networkx.DiGraph`` (node ids as keys; attributes hold the rest)."""
+    def to_networkx(self, notation: str = "w") -> "networkx.MultiDiGraph":
+        """The graph as a ``networkx.MultiDiGraph`` that GraphML, GEXF and GML can store.
+
+        Nodes are the node ids; every node has the same attributes, none of them None:
+        ``name`` (the name the views show: an assignment's name, else ``label``),
+        ``label`` (the numbered label in ``notation``; a constant's text), ``kind``
+        (input, const, op), ``op`` ("" unless an operation), ``variable`` (an input's
+        name, else ""), ``formula`` (in the parents' names), ``expression`` (in the
+        inputs; "" when too long), ``is_output`` and ``output`` (the output names,
+        comma-separated; "" when none). There is one edge per argument, keyed by its
+        position (``x*x`` has two edges from x, keys 0 and 1), with attributes
+        ``position`` and ``partial_formula`` (∂child/∂parent; "" from a constant).
+        The graph's attributes: ``source``, ``notation``, ``inputs`` and ``outputs``.
+        ``Trace.to_networkx()`` adds the numbers. networkx is imported here only.
+
+        >>> from autodiff_viz import parse
+        >>> g = parse("x*x + sin(x)").to_networkx()
+        >>> sorted(g.edges(keys=True))        # x*x is two edges, keys 0 and 1
+        [(0, 1, 0), (0, 1, 1), (0, 2, 0), (1, 3, 0), (2, 3, 1)]
+        >>> g.nodes[3]["name"], g.nodes[3]["formula"], g.nodes[3]["is_output"]
+        ('w4', 'w2 + w3', True)
+        >>> g.edges[0, 2, 0]["partial_formula"]
+        'cos(w1)'
+        """
         import networkx as nx
 
-        g = nx.DiGraph()
         labels = self.labels(notation)
+        names = self.display_names(notation)
+        exprs = self.expressions("text")
+        outs: dict[int, list[str]] = {}
+        for oname, i in self.outputs:
+            outs.setdefault(i, []).append(oname)
+        g = nx.MultiDiGraph(source=self.source or "", notation=notation,
+                            inputs=",".join(self.input_names),
+                            outputs=",".join(self.output_names))
         for n in self.nodes:
-            g.add_node(n.id, label=labels[n.id], kind=n.kind, name=n.name,
-                       op=n.op.name if n.op else None, value=n.value,
-                       formula=self.formula(n.id, notation))
+            g.add_node(n.id, name=names[n.id], label=labels[n.id], kind=n.kind,
+                       op=n.op.name if n.op else "",
+                       variable=n.name if n.kind == "input" and n.name else "",
+                       formula=self.formula(n.id, notation), expression=exprs[n.id] or "",
+                       is_output=n.id in outs, output=",".join(outs.get(n.id, [])))
         for n in self.nodes:
             for pos, p in enumerate(n.parents):
-                if g.has_edge(p, n.id):
-                    g.edges[p, n.id]["positions"].append(pos)
-                else:
-                    g.add_edge(p, n.id, positions=[pos])
+                partial = ("" if self.nodes[p].kind == "const"
+                           else self.partial_formula(n.id, pos, notation))
+                g.add_edge(p, n.id, key=pos, position=pos, partial_formula=partial)
         return g
 
     def to_dot(self, **options: Any) -> str:
@@ -363,7 +393,7 @@ class Graph:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from .views.notebook import mimebundle
-        return mimebundle(self)
+        return mimebundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return (f"Graph({len(self.inputs)} inputs, {self.op_count} operations, "

@@ -13,14 +13,18 @@ records and never recompute mathematics.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .graph import Graph
 from .passes import ForwardRecord, Linearization, PrimalRecord, ReverseRecord
+
+if TYPE_CHECKING:
+    import networkx
 
 SCHEMA = "autodiff_viz.trace"
 SCHEMA_VERSION = 1
@@ -113,6 +117,30 @@ def _one_hot_index(seed: Any) -> tuple[int, ...] | None:
 def _py(v: Any) -> Any:
     """Scalars as Python floats (arrays stay arrays) for friendly step records."""
     return float(v) if isinstance(v, (np.floating, float, int)) else v
+
+
+def _jsonable(v: Any) -> Any:
+    """A stored number or array for JSON: floats and nested lists, with non-finite entries
+    as the strings "inf", "-inf" and "nan" (strict JSON has no such numbers)."""
+    a = np.asarray(v, dtype=float)
+    if np.isfinite(a).all():
+        return float(a) if a.ndim == 0 else a.tolist()
+    o = a.astype(object)
+    bad = ~np.isfinite(a)
+    o[bad] = [str(float(x)) for x in a[bad]]
+    return o.item() if a.ndim == 0 else o.tolist()
+
+
+def _put(attrs: dict[str, Any], key: str, v: Any) -> None:
+    """Store a number as a networkx attribute GraphML, GEXF and GML can write: a float (or
+    "inf", "-inf", "nan"); an array as ``key_shape`` and ``key_json``; None not at all."""
+    if v is None:
+        return
+    if np.ndim(v) == 0:
+        attrs[key] = _jsonable(v)
+    else:
+        attrs[f"{key}_shape"] = json.dumps(list(np.shape(v)))
+        attrs[f"{key}_json"] = json.dumps(_jsonable(v))
 
 
 def _num(v: Any) -> Any:
@@ -387,14 +415,157 @@ class Trace:
         }
 
     def __repr__(self) -> str:
-        return (f"Trace({self.graph.source!r}, mode={self.mode!r}, "
-                f"forward passes={len(self.forward)}, reverse passes={len(self.reverse)})")
+        """The expression, the point, the value and the derivatives, on a few short lines
+        (ASCII names, 4 significant digits, large arrays summarised); ``to_text()`` and
+        the other ``to_*`` methods show every step.
+
+        >>> import autodiff_viz as av
+        >>> av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+        Trace of z = sin(x1) + x1*x2 at x1=2, x2=3, mode both (2 forward passes, 1 reverse pass)
+          z = 6.909
+          dz/dx1 = 2.584, dz/dx2 = 2
+        """
+        from .views.lines import gradient_name, value_text
+        from .views.summary import directional_lines, plural, title
+
+        style, mm, width = "text", (3, 3), 110
+
+        def short(text: str) -> str:
+            text = " ".join(text.split())
+            return text if len(text) <= width else text[:width - 3] + "..."
+
+        def val(v: Any) -> str:
+            return value_text(self, v, 4, style, mm, inline=True)
+
+        passes = [plural(len(p), f"{kind} pass")
+                  for p, kind in ((self.forward, "forward"), (self.reverse, "reverse")) if p]
+        head = short(f"Trace of {title(self, 4, style, mm)}")
+        lines = [f"{head}, mode {self.mode}" + (f" ({', '.join(passes)})" if passes else "")]
+        lines.append(short(", ".join(f"{o} = {val(v)}" for o, v in self.values.items())))
+        rows = [short(", ".join(f"{gradient_name(o, k, style)} = {val(v)}"
+                                for k, v in row.items()))
+                for o, row in self.jacobian.items() if row]
+        rows += [short(d) for d in directional_lines(self, 4, style, max_matrix=mm)]
+        more = len(rows) - 4
+        lines += rows[:4] + ([f"... ({plural(more, 'more line')}: see .to_text())"]
+                             if more > 0 else [])
+        return "\n  ".join(lines)
 
     # -- views (implemented in autodiff_viz.views; nothing is recomputed) ----------
+    # Each to_* method returns what `autodiff-viz trace --format ...` prints for the same
+    # options: both call the same view function.
+    def to_text(self, digits: int | None = 4, *, width: int = 100, ascii: bool = False,
+                color: bool = False, max_matrix: tuple[int, int] = (4, 4)) -> str:
+        """The terminal view (``autodiff-viz trace``, ``--format table``): structure, the
+        primal, forward and reverse traces, summary, gradient, flags and cost.
+        ``ascii=True`` is ``--ascii``; ``color=True`` adds ANSI colours.
+
+        >>> import autodiff_viz as av
+        >>> t = av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse")
+        >>> text = t.to_text(ascii=True)
+        >>> [line for line in text.splitlines() if line.startswith("  dz/dx =")]
+        ['  dz/dx = 5']
+        """
+        from .views.table import render_table
+        return render_table(self, digits, "text" if ascii else "unicode", width, color,
+                            max_matrix=max_matrix)
+
+    def to_markdown(self, digits: int | None = 4, *,
+                    max_matrix: tuple[int, int] = (4, 4)) -> str:
+        """Markdown (``--format markdown``): headings, step lines in code blocks, tables.
+
+        >>> import autodiff_viz as av
+        >>> print(av.trace("x*y", at={"x": 2, "y": 5}).to_markdown().splitlines()[0])
+        # z = x*y at x=2, y=5
+        """
+        from .views.formats import render_markdown
+        return render_markdown(self, digits, max_matrix=max_matrix)
+
+    def to_latex(self, digits: int | None = 4, *, max_matrix: tuple[int, int] = (4, 4)) -> str:
+        """A LaTeX fragment (``--format latex``): ``align*`` traces and a ``tabular`` summary.
+
+        >>> import autodiff_viz as av
+        >>> latex = av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse").to_latex()
+        >>> print(latex.splitlines()[-6])      # the gradient, from the reverse pass
+          \\frac{\\partial z}{\\partial x} &= 5 \\\\
+        """
+        from .views.latex import render_latex
+        return render_latex(self, digits, max_matrix=max_matrix)
+
+    def to_csv(self, digits: int | None = 4, *, max_matrix: tuple[int, int] = (4, 4)) -> str:
+        """CSV (``--format csv``): one row per node per pass, numbers at full precision."""
+        from .views.formats import render_csv
+        return render_csv(self, digits, max_matrix=max_matrix)
+
+    def to_json(self) -> str:
+        """``to_dict()`` as JSON, indented by 2 (``--format json``).
+
+        >>> import autodiff_viz as av, json
+        >>> json.loads(av.trace("x*y", at={"x": 2, "y": 5}).to_json())["jacobian"]
+        {'z': {'x': 5.0, 'y': 2.0}}
+        """
+        from .views.formats import render_json
+        return render_json(self)
+
     def to_dot(self, **options: Any) -> str:
-        """Graphviz DOT source of the graph with everything this trace stored."""
+        """Graphviz DOT source of the graph with everything this trace stored
+        (``autodiff-viz render --format dot``; options as
+        :func:`~autodiff_viz.views.graphviz.trace_to_dot`)."""
         from .views.graphviz import trace_to_dot
         return trace_to_dot(self, **options)
+
+    def to_graphviz(self, *, engine: str | None = None, format: str | None = None,
+                    **options: Any) -> Any:
+        """``to_dot(**options)`` as a ``graphviz.Source`` (the ``graphviz`` package, for its
+        ``.view()``, ``.render()``, engines and formats); raises ``RenderError`` saying
+        ``pip install graphviz`` when that package is missing."""
+        from .views.graphviz import dot_source
+        return dot_source(self.to_dot(**options), engine=engine, format=format)
+
+    def to_networkx(self) -> "networkx.MultiDiGraph":
+        """``Graph.to_networkx()`` with the numbers this trace stored, ready for
+        ``nx.write_graphml``, ``write_gexf`` and ``write_gml``.
+
+        Nodes add ``value``, ``flags`` (comma-separated), ``tangent_K`` (forward pass K)
+        and ``adjoint_K`` (reverse pass K, on the nodes it reached); edges (keyed by
+        argument position) add ``partial`` (the local partial ∂child/∂parent) and the
+        chain-rule terms ``forward_term_K`` (∂child/∂parent · tangent of the parent) and
+        ``reverse_term_K`` (adjoint of the child · ∂child/∂parent). A number is a float,
+        "inf", "-inf" or "nan"; an array is two strings, ``NAME_shape`` and ``NAME_json``
+        (JSON lists, non-finite entries as strings), since these formats store no arrays.
+        The graph's attributes add ``title``, ``mode``, ``forward_passes``,
+        ``forward_K_seed`` (JSON), ``reverse_passes`` and ``reverse_K_output``.
+
+        >>> import autodiff_viz as av
+        >>> g = av.trace("x*x", at={"x": 3}, mode="reverse").to_networkx()
+        >>> g.nodes[0]["value"], g.nodes[0]["adjoint_0"], g.edges[0, 1, 1]["partial"]
+        (3.0, 6.0, 3.0)
+        """
+        from .views.summary import title
+
+        g = self.graph.to_networkx(self.notation)
+        g.graph.update(title=title(self, 4, "text"), mode=self.mode,
+                       forward_passes=len(self.forward), reverse_passes=len(self.reverse))
+        for k, f in enumerate(self.forward):
+            g.graph[f"forward_{k}_seed"] = json.dumps({n: _jsonable(v) for n, v in f.seed.items()})
+        for k, r in enumerate(self.reverse):
+            g.graph[f"reverse_{k}_output"] = r.output
+        for s in self.steps:
+            _put(g.nodes[s.node], "value", s.value)
+            g.nodes[s.node]["flags"] = ",".join(s.flags)
+            for p in s.partials:
+                _put(g.edges[p.parent, s.node, p.position], "partial", p.value)
+        for k in range(len(self.forward)):
+            for fs in self.forward_steps(k):
+                _put(g.nodes[fs.node], f"tangent_{k}", fs.tangent)
+                for ft in fs.terms:
+                    _put(g.edges[ft.parent, fs.node, ft.position], f"forward_term_{k}", ft.value)
+        for k in range(len(self.reverse)):
+            for rs in self.reverse_steps(k):
+                _put(g.nodes[rs.node], f"adjoint_{k}", rs.adjoint)
+                for rt in rs.terms:
+                    _put(g.edges[rs.node, rt.child, rt.position], f"reverse_term_{k}", rt.value)
+        return g
 
     def render(self, path: str, **options: Any) -> str:
         """Write an image (svg, png, pdf or dot, from the suffix); returns the path."""
@@ -403,5 +574,4 @@ class Trace:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from .views.notebook import mimebundle
-        return mimebundle(self)
-
+        return mimebundle(self, include, exclude)

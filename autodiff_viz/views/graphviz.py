@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import RenderError
 from ..graph import Graph
 from ..trace import Trace
 from .dot_render import (BIG_GRAPH, DPI, FORMATS, MAX_EDGE_LABELS, MAX_TABLE_ROWS, TIMEOUT,
@@ -43,7 +44,11 @@ from .dot_view import table as html_table
 from .lines import _ascii, adjoint_name, fmt, tangent_name
 
 __all__ = ["FORMATS", "MAX_EDGE_LABELS", "MAX_TABLE_ROWS", "BIG_GRAPH", "Progress",
-           "graph_to_dot", "trace_to_dot", "render_trace", "render_dot", "table_data"]
+           "graph_to_dot", "trace_to_dot", "render_trace", "render_dot", "table_data",
+           "dot_source", "GRAPHVIZ_HINT"]
+
+GRAPHVIZ_HINT = ("pip install graphviz (or pip install 'autodiff-viz[graphviz]'); "
+                 "to_dot() gives the same DOT source without it")
 
 
 # -- nodes ----------------------------------------------------------------------------
@@ -365,3 +370,26 @@ def render_trace(trace: Trace, path: str | os.PathLike[str], *, format: str | No
     """
     kind = format_of(path, format)
     return render_dot(trace_to_dot(trace, **options), path, kind, dpi=dpi, timeout=timeout)
+
+
+def dot_source(source: str, *, engine: str | None = None, format: str | None = None) -> Any:
+    """DOT ``source`` as a ``graphviz.Source`` of the ``graphviz`` package (imported
+    here, only when asked for), which renders it with Graphviz's programs.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("x*y", at={"x": 2, "y": 5})
+    >>> try:
+    ...     src = t.to_graphviz(engine="dot")
+    ... except RenderError as err:      # without the graphviz package
+    ...     src = None; print(err.hint.startswith("pip install graphviz"))
+    ... else:
+    ...     print(src.source == t.to_dot())
+    True
+    """
+    try:
+        import graphviz
+    except ImportError:
+        raise RenderError("to_graphviz() needs the Python package graphviz, which is not "
+                          "installed", hint=GRAPHVIZ_HINT) from None
+    kw = {k: v for k, v in (("engine", engine), ("format", format)) if v is not None}
+    return graphviz.Source(source, **kw)

@@ -4,7 +4,8 @@
 With Graphviz's ``dot`` installed the bundle holds ``image/svg+xml`` (the same
 picture as ``autodiff-viz render``); without it (or if rendering fails) it holds
 ``text/html`` and ``text/plain`` tables of the same stored numbers, so a
-notebook never breaks on a machine without Graphviz.
+notebook never breaks on a machine without Graphviz. Only the mimetypes Jupyter
+asks for (``include``, ``exclude``) are made: ``dot`` runs only for the SVG.
 
 >>> import autodiff_viz as av
 >>> t = av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse")
@@ -63,8 +64,8 @@ def text_table(obj: Trace | Graph) -> str:
     return "\n".join(out)
 
 
-def html_table(obj: Trace | Graph) -> str:
-    """The same table as HTML, with a note on how to get the picture."""
+def html_table(obj: Trace | Graph, note: bool = True) -> str:
+    """The same table as HTML; ``note``: with a note on how to get the picture."""
     header, rows, title, result = _rows(obj)
     e = html.escape
     num = 'style="text-align:right;font-family:monospace"'
@@ -79,19 +80,39 @@ def html_table(obj: Trace | Graph) -> str:
         parts += [f"<p><b>{e(title)}</b></p>", "<table>"]
         parts += [f"<tr><td>{e(n)}</td><td {num}>{e(v)}</td></tr>" for n, v in result]
         parts.append("</table>")
-    parts.append(f"<p><small>No graph picture: {e(INSTALL_HINT)}.</small></p>")
+    if note:
+        parts.append(f"<p><small>No graph picture: {e(INSTALL_HINT)}.</small></p>")
     return "\n".join(parts)
 
 
-def mimebundle(obj: Trace | Graph) -> dict[str, Any]:
-    """What Jupyter shows for a trace or a graph: SVG when ``dot`` works, else tables."""
-    bundle: dict[str, Any] = {"text/plain": text_table(obj)}
-    if dot_program() is not None:
+SVG, HTML, TEXT = "image/svg+xml", "text/html", "text/plain"
+
+
+def mimebundle(obj: Trace | Graph, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    """What Jupyter shows for a trace or a graph: SVG when ``dot`` works, else tables.
+
+    Only the mimetypes in ``include`` (all when None) and not in ``exclude`` are made:
+    ``dot`` runs only for ``image/svg+xml``. HTML is the fallback for a picture that
+    could not be made, or what is asked for when the picture is not.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("x*y", at={"x": 2, "y": 5})
+    >>> list(mimebundle(t, include={"text/plain"}))       # no dot run for this
+    ['text/plain']
+    """
+    def wanted(mime: str) -> bool:
+        return (include is None or mime in include) and not (exclude and mime in exclude)
+
+    bundle: dict[str, Any] = {}
+    if wanted(TEXT):
+        bundle[TEXT] = text_table(obj)
+    have_dot = dot_program() is not None
+    if wanted(SVG) and have_dot:
         try:
             src = trace_to_dot(obj) if isinstance(obj, Trace) else graph_to_dot(obj)
-            bundle["image/svg+xml"] = dot_to_bytes(src, "svg", timeout=TIMEOUT).decode("utf-8")
-            return bundle
+            bundle[SVG] = dot_to_bytes(src, "svg", timeout=TIMEOUT).decode("utf-8")
         except RenderError:
-            pass  # dot failed or was too slow: the table still shows every number
-    bundle["text/html"] = html_table(obj)
+            have_dot = False  # dot failed or was too slow: the table still shows every number
+    if wanted(HTML) and SVG not in bundle:
+        bundle[HTML] = html_table(obj, note=wanted(SVG) or not have_dot)
     return bundle
