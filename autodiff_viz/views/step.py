@@ -67,7 +67,8 @@ class Pass:
 
 def build_passes(t: Trace) -> list[Pass]:
     """Primal, then every forward pass, then every reverse pass of ``t``."""
-    prim = tuple(Step(s.node, None, True) for s in t.steps if s.kind != "const")
+    prim = tuple(Step(s.node, None, True) for s in t.steps if s.kind != "const") \
+        or tuple(Step(s.node, None, True) for s in t.steps)  # a constant program: its value
     passes = [Pass("primal", 0, prim, tuple(s.node for s in prim))]
     for k in range(len(t.forward)):
         steps: list[Step] = []
