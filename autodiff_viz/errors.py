@@ -57,10 +57,8 @@ class ParseError(AutodiffVizError):
 
     def render(self) -> str:
         width = max(1, min(self.end - self.start, len(self.line_text) - self.column + 1))
-        gutter = f"{self.line} | "
-        caret = " " * (len(gutter) + self.column - 1) + "^" + "~" * (width - 1)
         text = (f"error: {self.message} (line {self.line}, column {self.column})\n"
-                f"{gutter}{self.line_text}\n{caret}")
+                + source_excerpt(self.line, self.line_text, self.column, width))
         if self.hint:
             text += f"\nhint: {self.hint}"
         return text
@@ -90,6 +88,50 @@ class DomainError(EvaluationError):
         self.formula = formula
         self.value = value
         super().__init__(message, hint)
+
+
+EXCERPT_CONTEXT = 60
+"""Characters shown either side of an error's column when its line is long."""
+
+
+def source_excerpt(line: int, line_text: str, column: int | None, width: int = 1,
+                   context: int = EXCERPT_CONTEXT) -> str:
+    """The line ``N | text`` and, with a ``column`` (1-based), a caret line under it.
+
+    A line longer than ``2*context`` characters is cut to a window of about
+    ``context`` characters either side of the column, each cut marked ``...``;
+    the caret stays under the column. Tabs and control characters are shown as
+    one space or ``?`` each, so the caret stays aligned and no escape sequence
+    reaches the terminal.
+
+    >>> print(source_excerpt(1, "x +* 2", 4))
+    1 | x +* 2
+           ^
+    >>> long = "x + " * 40 + "(" + " + y" * 40
+    >>> print(source_excerpt(3, long, 161, 1, context=10))
+    3 | ...+ x + x + ( + y + y ...
+                     ^
+    """
+    text = "".join(" " if ch == "\t" else "?" if _is_control(ch) else ch for ch in line_text)
+    gutter = f"{line} | "
+    if column is None or column < 1:
+        return gutter + text[:2 * context] + ("..." if len(text) > 2 * context else "")
+    col = column - 1  # may be just past the end: "nothing after '='"
+    lo, hi = 0, len(text)
+    if len(text) > 2 * context:
+        at = min(col, len(text))
+        hi = min(len(text), max(at + context, 2 * context))
+        lo = max(0, hi - 2 * context)
+        col = at
+    left = "..." if lo > 0 else ""
+    shown = left + text[lo:hi] + ("..." if hi < len(text) else "")
+    width = max(1, min(width, max(1, hi - col)))
+    caret = " " * (len(gutter) + len(left) + col - lo) + "^" + "~" * (width - 1)
+    return f"{gutter}{shown}\n{caret}"
+
+
+def _is_control(ch: str) -> bool:
+    return ch < " " or "\x7f" <= ch < "\xa0" or ch in "\u2028\u2029"
 
 
 def _line_starts(source: str) -> list[int]:
@@ -135,11 +177,8 @@ class LocatedInputError(InputError):
                              f"line {self.line}" if self.line else None,
                              f"column {self.column}" if self.line and self.column else None) if p]
         text = f"error: {self.message}" + (f" ({', '.join(where)})" if where else "")
-        if self.line_text is not None:
-            gutter = f"{self.line} | "
-            text += f"\n{gutter}{self.line_text}"
-            if self.column:
-                text += "\n" + " " * (len(gutter) + self.column - 1) + "^" + "~" * (self.width - 1)
+        if self.line_text is not None and self.line:
+            text += "\n" + source_excerpt(self.line, self.line_text, self.column, self.width)
         if self.hint:
             text += f"\nhint: {self.hint}"
         return text

@@ -62,6 +62,8 @@ def tokenize(source: str) -> list[Token]:
             raise ParseError(f"unexpected character {text!r}", source, pos, pos + 1,
                              hint or "expressions use numbers, names, + - * / ^, "
                                      "function calls and parentheses")
+        if kind == "num" and source.startswith(".", m.end()) and not _POST.match(source, m.end()):
+            raise _second_point(source, m)
         if kind == "lp":
             depth += 1
         elif kind == "rp":
@@ -74,6 +76,34 @@ def tokenize(source: str) -> list[Token]:
     n = len(source)
     tokens.append(Token("end", "", n, n))
     return tokens
+
+
+_POST = re.compile(r"\.T(?![\w.])")
+
+
+def _second_point(source: str, m: re.Match[str]) -> ParseError:
+    """``2.5.3`` or ``1e3.5``: the number's second decimal point, pointed at.
+
+    >>> print(_second_point("2.5.3*x", _TOKEN.match("2.5.3*x")).render())
+    error: a number with two decimal points: '2.5.3' (line 1, column 4)
+    1 | 2.5.3*x
+           ^
+    hint: a number has one decimal point at most: remove the extra one
+    """
+    dot = m.end()
+    tail = re.match(r"\.[\d.]*(?:[eE][+-]?\d+)?", source[dot:])
+    whole = _short(m.group() + (tail.group() if tail else "."))
+    if "e" in m.group().lower():
+        return ParseError(f"a number's exponent must be a whole number: {whole!r}", source,
+                          dot, dot + 1, hint="write the exponent without a decimal point, "
+                                             "as in 1.5e3")
+    return ParseError(f"a number with two decimal points: {whole!r}", source, dot, dot + 1,
+                      hint="a number has one decimal point at most: remove the extra one")
+
+
+def _short(text: str, limit: int = 30) -> str:
+    """A token as a message quotes it: at most ``limit`` characters, then ``…``."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _suggest(name: str) -> str | None:
@@ -243,12 +273,12 @@ class _Parser:
                     op = FUNCTIONS.get(t.text)
                     if op is None:
                         if t.text in self.scope or t.text in self.b.inputs:
-                            hint = f"to multiply, write {t.text}*(...)"
-                            msg = f"{t.text!r} is a variable, not a function"
+                            hint = f"to multiply, write {_short(t.text)}*(...)"
+                            msg = f"{_short(t.text)!r} is a variable, not a function"
                         else:
                             hint = _suggest(t.text) or "known functions: " + ", ".join(
                                 sorted(k for k in FUNCTIONS if k.isascii()))
-                            msg = f"unknown function {t.text!r}"
+                            msg = f"unknown function {_short(t.text)!r}"
                         raise self.error(msg, t.start, t.end, hint=hint)
                     # ["call", op, name start, name end, arg count, keywords, lp start]
                     stack.append(["call", op, t.start, t.end, 0, [], nxt.start])
@@ -309,17 +339,18 @@ class _Parser:
                                           "statement; separate statements with ';' or newlines")
                 else:
                     prev = toks[i - 1]
-                    hint = (f"to multiply, write {prev.text}*{t.text}"
+                    hint = (f"to multiply, write {_short(prev.text)}*{_short(t.text)}"
                             if t.kind in ("num", "name", "lp") else None)
-                    raise self.error(f"missing operator before {t.text!r}", t.start, t.end,
-                                     hint=hint)
+                    raise self.error(f"missing operator before {_short(t.text)!r}", t.start,
+                                     t.end, hint=hint)
             last_end = t.end
             i += 1
         if expect_operand:
             prev = toks[-1] if toks else None
             raise self.error("the expression ends too early: a number, a name or '(' is "
                              "expected here", last_end, last_end + 1,
-                             hint=f"complete the expression after {prev.text!r}" if prev else None)
+                             hint=f"complete the expression after {_short(prev.text)!r}"
+                             if prev else None)
         frame = pop_to_frame()
         if frame is not None:
             start = frame[6] if frame[0] == "call" else frame[1]
@@ -342,11 +373,11 @@ class _Parser:
         return not self.t_is_name
 
     def _expected_operand(self, t: Token, prev: Token | None) -> ParseError:
-        what = {"rp": "')'", "comma": "','", "eq": "'='", "op": repr(t.text)}.get(t.kind, repr(t.text))
+        what = {"rp": "')'", "comma": "','", "eq": "'='"}.get(t.kind, repr(_short(t.text)))
         if t.kind == "rp" and prev is not None and prev.kind == "lp":
             return self.error("empty parentheses", prev.start, t.end,
                               hint="put an expression inside ( )")
-        after = f" after {prev.text!r}" if prev is not None else ""
+        after = f" after {_short(prev.text)!r}" if prev is not None else ""
         return self.error(f"expected a number, a name or '(' but found {what}{after}",
                           t.start, t.end)
 

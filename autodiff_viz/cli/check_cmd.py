@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .common import add_color_options, add_debug_option
+
 EPILOG = """\
 exit status: 0 all correct, 1 something wrong (or a submission could not be
 graded), 2 invalid input (a bad key, an unreadable single submission, or a
@@ -33,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("submission", metavar="SUBMISSION", nargs="?",
                    help="a submission file, or a folder of submissions")
     p.add_argument("--format", choices=("auto", "rich", "plain", "markdown", "json"),
-                   default="auto", help="how to show a report (default: rich on a terminal, "
-                                        "plain otherwise)")
+                   default="auto", help="how to show a report (default: rich on a terminal or "
+                                        "when colour is forced, plain otherwise)")
     p.add_argument("--student", metavar="NAME", default=None,
                    help="whose submission it is (default: the file's 'student' field or name)")
     p.add_argument("--hide-expected", action="store_true",
@@ -58,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "submission in the folder PATH (PATH/ben.json for ben.txt)")
     p.add_argument("--point-for", metavar="NAME", default=None,
                    help="print the point a student gets when the key draws random points")
+    add_color_options(p, "in the rich report")
+    add_debug_option(p)
     p.set_defaults(func=run)
 
 
@@ -80,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
-    import json
-
     from ..check.batch import gradescope_file_names, gradescope_results, row_for, write_json
     from ..check.grade import check, max_score
     from ..errors import AutodiffVizError
@@ -100,22 +102,36 @@ def _single(args: argparse.Namespace, key: Any, path: Path) -> int:
     if args.gradescope:
         write_json(args.gradescope, gradescope_results(
             row_for(path.name, report.student or path.stem, report, None, report.max_score)))
+    from ..views.formats import strict_json
+    from .common import use_color, view_style
+
+    color = use_color(args)
     fmt = args.format
     if fmt == "auto":
-        fmt = "rich" if sys.stdout.isatty() else "plain"
+        fmt = "rich" if color or _isatty(sys.stdout) else "plain"
     reveal = not args.hide_expected
     if fmt == "json":
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        print(strict_json(report.to_dict(), indent=2, ensure_ascii=view_style(args) == "text"))
     elif fmt == "markdown":
         print(report.to_markdown(reveal=reveal, details=args.details))
     elif fmt == "rich":
         from rich.console import Console
 
         from ..check.report import report_rich
-        Console().print(report_rich(report, reveal=reveal, details=args.details))
+        # NO_COLOR (or --color never) means no escape sequence at all, not even bold
+        console = (Console(force_terminal=True, no_color=False) if color
+                   else Console(color_system=None, force_terminal=False))
+        console.print(report_rich(report, reveal=reveal, details=args.details))
     else:
         print(report.to_text(reveal=reveal, only_wrong=args.only_wrong, details=args.details))
     return 0 if report.all_correct else 1
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:

@@ -5,6 +5,10 @@ functions that need them, each view only for the format asked for.
 
 >>> parse_assignments("x1=2, x2=[1, 2.5]")
 {'x1': 2.0, 'x2': [1.0, 2.5]}
+>>> merge_assignments(["x=−2", "W=[[1, −1], [0, 2]]"])   # the minus sign the views print
+{'x': -2.0, 'W': [[1.0, -1.0], [0.0, 2.0]]}
+>>> product_of_names("x1x2", {"x1", "x2", "y"})
+['x1', 'x2']
 >>> split_names("x1, x2")
 ['x1', 'x2']
 """
@@ -23,10 +27,41 @@ BUILTIN_POINT = {"x1": 2.0, "x2": 3.0}
 FORMATS = ("table", "json", "markdown", "latex", "csv")
 
 
+EXPR_HELP = ("an expression or a program ('a = x1*x2; z = a + sin(x1)'); '-' reads it "
+             "from standard input, '@FILE' from a file. It may start with a minus "
+             "(-x^2, -2*x): an argument that is not one of the options is the "
+             "expression; a bare -name (-x) only when there is no other; "
+             "write -- before it to be sure (-- -x)")
+
+
 def add_source_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("expr", metavar="EXPR",
-                   help="an expression or a program ('a = x1*x2; z = a + sin(x1)'); "
-                        "'-' reads it from standard input, '@FILE' from a file")
+    p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+
+
+def add_debug_option(p: argparse.ArgumentParser) -> None:
+    """``--debug`` after the command too (``autodiff-viz trace ... --debug``)."""
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show a Python traceback on errors (for bug reports)")
+
+
+def add_point_option(p: argparse.ArgumentParser) -> None:
+    """``--at``, which may be given several times (the values are merged)."""
+    p.add_argument("--at", metavar="POINT", default=None, action="append",
+                   help="input values, e.g. x1=2,x2=3 (a name may take a list: x=[1,2,3]; "
+                        "'−2' is -2), or a JSON or TOML file of them (@FILE, or a path ending "
+                        "in .json/.toml); several --at are merged (a name given twice is "
+                        "an error)")
+
+
+def add_notation_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--notation", choices=("w", "v", "u"), default="w",
+                   help="node names: w1 w2 … (default), v-1 v0 v1 … (inputs ≤ 0), or u1 u2 …")
+
+
+def add_digits_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--digits", type=digits_type, default=4, metavar="N",
+                   help="significant digits to print, 1 to 17 (default: 4; CSV and JSON "
+                        "keep full precision)")
 
 
 def digits_type(text: str) -> int:
@@ -54,45 +89,53 @@ def width_type(text: str) -> int:
 
 def add_trace_options(p: argparse.ArgumentParser, modes: bool = True) -> None:
     """The options every command that runs the passes shares."""
-    p.add_argument("--at", metavar="POINT", default=None,
-                   help="input values, e.g. x1=2,x2=3 (a name may take a list: x=[1,2,3]), "
-                        "or a JSON or TOML file of them (@FILE, or a path ending in "
-                        ".json/.toml)")
+    add_point_option(p)
     if modes:
         p.add_argument("--mode", choices=("primal", "forward", "reverse", "both"),
                        default="both", help="which passes to run (default: both)")
     p.add_argument("--wrt", metavar="INPUTS", default=None,
                    help="forward mode: seed these inputs, one pass each, e.g. x1 or x1,x2 "
                         "(default: the first input)")
-    p.add_argument("--seed", metavar="DIRECTION", default=None,
+    p.add_argument("--seed", metavar="DIRECTION", default=None, action="append",
                    help="forward mode: one pass along a direction instead of --wrt, "
-                        "e.g. x1=1,x2=0.5 (inputs not named are 0)")
+                        "e.g. x1=1,x2=0.5 (inputs not named are 0; several --seed are "
+                        "merged)")
     p.add_argument("--output", metavar="NAME", default=None,
                    help="reverse mode: the output to differentiate (default: every output)")
-    p.add_argument("--notation", choices=("w", "v", "u"), default="w",
-                   help="node names: w1 w2 … (default), v-1 v0 v1 … (inputs ≤ 0), or u1 u2 …")
-    p.add_argument("--digits", type=digits_type, default=4, metavar="N",
-                   help="significant digits to print, 1 to 17 (default: 4; CSV and JSON "
-                        "keep full precision)")
+    add_notation_option(p)
+    add_digits_option(p)
     p.add_argument("--no-share", action="store_true",
                    help="keep identical subexpressions as separate nodes")
 
 
-def add_view_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
-    """Output options: format, width, colour, ASCII; and ``--debug`` after the command."""
-    p.add_argument("--format", choices=formats, default=formats[0],
-                   help="table: the terminal view (default); json, markdown, latex, csv: "
-                        "for documents and programs")
+COLOR_HELP = ("colour (default: auto: on a terminal, or when FORCE_COLOR is set; never "
+              "when NO_COLOR is set)")
+
+
+def add_color_options(p: argparse.ArgumentParser, what: str = "in the terminal view") -> None:
+    """``--color auto|always|never`` and ``--no-color`` (the same as ``--color never``)."""
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help=COLOR_HELP.replace("colour", f"colour {what}", 1))
+    p.add_argument("--no-color", dest="color", action="store_const", const="never",
+                   help="the same as --color never")
+
+
+def add_view_options(p: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS,
+                     format_help: str = "table: the terminal view (default); json, markdown, "
+                                        "latex, csv: for documents and programs",
+                     width_help: str = "") -> None:
+    """Output options every command that shows a trace shares: format, width, colour,
+    ASCII, the largest matrix in full; and ``--debug`` after the command."""
+    p.add_argument("--format", choices=formats, default=formats[0], help=format_help)
     p.add_argument("--width", type=width_type, default=None, metavar="COLUMNS",
                    help="width of the terminal view (default: the terminal's, or $COLUMNS, "
-                        "or 100 when piped)")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                   help="colour in the terminal view (default: auto: only on a terminal, "
-                        "and not when NO_COLOR is set)")
+                        "or 100 when piped)" + width_help)
+    add_color_options(p)
     p.add_argument("--ascii", action="store_true",
-                   help="plain ASCII: dz/dw1 instead of w̄1, * instead of ·, - for −")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show a Python traceback on errors (for bug reports)")
+                   help="plain ASCII: dz/dw1 instead of w̄1, * instead of ·, - for − "
+                        "(automatic when standard output cannot write Unicode)")
+    add_matrix_option(p)
+    add_debug_option(p)
 
 
 def read_source(expr: str) -> str:
@@ -125,6 +168,8 @@ def _number(name: str, text: str) -> Any:
     import numpy as np
 
     text = text.strip()
+    shown = text
+    text = text.replace("\u2212", "-")  # the minus sign the views print: −2
     try:
         if text.startswith("["):  # a vector [1,2] or a matrix [[1,1],[1,1]]
             value = json.loads(text)
@@ -134,8 +179,13 @@ def _number(name: str, text: str) -> Any:
                 raise ValueError
             return arr.tolist()
         return float(text)
+    except RecursionError:
+        raise InputError(f"value of {name!r} is nested too deeply: {shown[:20]!r}…",
+                         hint="a value is a number, a vector or a matrix") from None
     except (ValueError, TypeError):
-        raise InputError(f"value of {name!r} is not a number, a vector or a matrix: {text!r}",
+        if len(shown) > 60:
+            shown = shown[:59] + "…"
+        raise InputError(f"value of {name!r} is not a number, a vector or a matrix: {shown!r}",
                          hint=f"write {name}=2.5, {name}=[1,2,3] or {name}=[[1,1],[1,1]] "
                               "(rows of equal length)") from None
 
@@ -182,6 +232,25 @@ def parse_assignments(text: str, what: str = "--at") -> dict[str, Any]:
         out[name] = _number(name, value)
     if not out:
         raise InputError(f"{what} is empty", hint=f"write {what} x1=2,x2=3")
+    return out
+
+
+def merge_assignments(texts: str | list[str] | None, what: str = "--at") -> dict[str, Any]:
+    """Several ``--at`` (or ``--seed``) merged into one dict; a name given twice, within
+    one or across them, is an error."""
+    from ..errors import InputError
+
+    if texts is None:
+        return {}
+    if isinstance(texts, str):
+        texts = [texts]
+    out: dict[str, Any] = {}
+    for text in texts:
+        for name, value in parse_assignments(text, what).items():
+            if name in out:
+                raise InputError(f"{what}: {name!r} is given twice",
+                                 hint=f"give each name once (several {what} are merged)")
+            out[name] = value
     return out
 
 
@@ -251,9 +320,9 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
 
     source = read_source(args.expr)
     graph = parse(source, share=not args.no_share)
-    at = parse_assignments(args.at) if args.at else {}
+    at = merge_assignments(args.at)
     mode = getattr(args, "mode", "both")
-    seed = parse_assignments(args.seed, "--seed") if args.seed else None
+    seed = merge_assignments(args.seed, "--seed") if args.seed else None
     # a seed may be an array: a direction for a vector or matrix input (one entry: a 1)
     wrt: Any = split_names(args.wrt) if args.wrt else None
     if args.wrt is not None and not wrt:
@@ -263,19 +332,70 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
                          hint="--wrt x1 is the seed x1=1 with every other input 0")
     if wrt is None and seed is None and default_wrt_first and graph.input_names:
         wrt = graph.input_names[0]
-    return trace(graph, at, mode=mode, wrt=wrt, seed=seed, output=args.output,
-                 notation=args.notation)
+    return bind(graph, at, trace, mode=mode, wrt=wrt, seed=seed, output=args.output,
+                notation=args.notation)
+
+
+def bind(graph: Any, at: dict[str, Any], run: Any, **options: Any) -> Any:
+    """``run(graph, at, **options)`` (``api.trace``); a missing input whose name is
+    other names written together (``x1x2`` with x1 and x2 given) is pointed at,
+    with the product as the hint."""
+    from ..errors import InputError, LocatedInputError
+
+    try:
+        return run(graph, at, **options)
+    except InputError as err:
+        if isinstance(err, LocatedInputError):
+            raise
+        names = set(at) | set(graph.input_names) | {
+            n.name for n in graph.nodes if n.kind == "op" and n.name}
+        for node in graph.nodes:
+            if node.kind != "input" or node.name in at or node.name not in err.message:
+                continue
+            parts = product_of_names(node.name, names - {node.name})
+            if not parts:
+                continue
+            product = "*".join(parts)
+            hint = (f"did you mean {product}? {node.name} is read as one name; write "
+                    f"{product} for the product")
+            if graph.source is None or node.span is None:
+                raise InputError(err.message, hint=hint) from None
+            start = node.span[0]
+            line = graph.source.count("\n", 0, start) + 1
+            column = start - (graph.source.rfind("\n", 0, start) + 1) + 1
+            raise LocatedInputError(err.message, source=graph.source, line=line, column=column,
+                                    width=len(node.name), hint=hint) from None
+        raise
+
+
+def product_of_names(name: str, names: set[str]) -> list[str] | None:
+    """``name`` as two or more of ``names`` written together (fewest pieces, longest
+    first), or None."""
+    best: dict[int, list[str]] = {0: []}  # prefix length -> fewest pieces covering it
+    for end in range(1, len(name) + 1):
+        for start in sorted(best):
+            piece = name[start:end]
+            if start in best and piece in names and (
+                    end not in best or len(best[start]) + 1 < len(best[end])):
+                best[end] = best[start] + [piece]
+    parts = best.get(len(name))
+    return parts if parts and len(parts) >= 2 else None
 
 
 def use_color(args: argparse.Namespace, stream: IO[str] | None = None) -> bool:
-    """``--color``: always, never, or auto (a terminal, NO_COLOR unset, TERM not dumb)."""
-    choice = getattr(args, "color", "auto")
-    if choice != "auto":
-        return choice == "always"
-    stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return _isatty(stream)
+    """``--color``: always, never, or auto (:func:`.streams.color_wanted`: NO_COLOR,
+    FORCE_COLOR, a terminal, TERM not dumb)."""
+    from .streams import color_wanted
+
+    return color_wanted(getattr(args, "color", "auto"), stream)
+
+
+def view_style(args: argparse.Namespace, stream: IO[str] | None = None) -> str:
+    """``text`` (ASCII) for ``--ascii`` or an output that cannot write Unicode, else
+    ``unicode``."""
+    from .streams import writes_unicode
+
+    return "text" if getattr(args, "ascii", False) or not writes_unicode(stream) else "unicode"
 
 
 def view_width(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
@@ -301,9 +421,15 @@ def _isatty(stream: IO[str]) -> bool:
         return False
 
 
-def emit(text: str, stream: IO[str] | None = None) -> None:
-    """Write ``text`` and a newline; a closed pipe (``| head``) ends quietly."""
+def emit(text: str, stream: IO[str] | None = None, style: str = "unicode") -> None:
+    """Write ``text`` and a newline; a closed pipe (``| head``) ends quietly. In the
+    ``text`` style (``--ascii``) every character is ASCII (``∂`` as ``d``, ``…`` as
+    ``...``), whatever the view wrote."""
     stream = stream or sys.stdout
+    if style == "text":
+        from .streams import ascii_text
+
+        text = ascii_text(text)
     try:
         stream.write(text + "\n")
         stream.flush()

@@ -1,22 +1,44 @@
-"""``autodiff-viz demo``: the built-in example, sin(x1) + x1*x2 at x1=2, x2=3."""
+"""``autodiff-viz demo``: the built-in example, sin(x1) + x1*x2 at x1=2, x2=3.
+
+It takes the display options of ``trace`` (``--format``, ``--digits``,
+``--notation``, ``--ascii``, ``--width``, ``--color``, ``--matrix-size``); its
+own view, ``--format text`` (the default), is the three traces one line per step.
+"""
 from __future__ import annotations
 
 import argparse
 
-from .common import BUILTIN_EXAMPLE, BUILTIN_POINT
+from .common import (BUILTIN_EXAMPLE, BUILTIN_POINT, FORMATS, add_digits_option,
+                     add_notation_option, add_view_options, emit, use_color, view_style,
+                     view_width)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help=f"trace the built-in example {BUILTIN_EXAMPLE}",
                        description=f"Trace the built-in example z = {BUILTIN_EXAMPLE} at "
-                                   "x1=2, x2=3 in both modes (forward seeded on x2).")
+                                   "x1=2, x2=3 in both modes (forward seeded on x2). It takes "
+                                   "the display options of trace.")
+    add_notation_option(p)
+    add_digits_option(p)
+    add_view_options(p, ("text",) + FORMATS,
+                     format_help="text: the traces one line per step (default); table: "
+                                 "trace's terminal view; json, markdown, latex, csv as in trace",
+                     width_help="; for --format table")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..api import trace
-    from ..views.text import render_text
 
-    t = trace(BUILTIN_EXAMPLE, BUILTIN_POINT, mode="both", wrt="x2")
-    print(render_text(t))
+    t = trace(BUILTIN_EXAMPLE, BUILTIN_POINT, mode="both", wrt="x2", notation=args.notation)
+    style = view_style(args)
+    if args.format == "text":
+        from ..views.text import render_text
+
+        emit(render_text(t, args.digits, style, max_matrix=args.max_matrix), style=style)
+        return 0
+    from .trace_cmd import render
+
+    emit(render(t, args.format, args.digits, style, view_width(args), use_color(args),
+                max_matrix=args.max_matrix), style=style)
     return 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .common import FORMATS, add_matrix_option, add_source_argument, digits_type, emit, \
-    parse_assignments, read_source
+from .common import (FORMATS, add_digits_option, add_notation_option, add_point_option,
+                     add_source_argument, add_view_options, bind, emit, merge_assignments,
+                     read_source, view_style)
 
 if TYPE_CHECKING:
     from ..trace import Trace
@@ -46,25 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=DESCRIPTION, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_argument(p)
-    p.add_argument("--at", metavar="POINT", default=None,
-                   help="input values, e.g. x1=2,x2=3 (lists allowed: x=[1,2,3]), or a JSON or "
-                        "TOML file of them (@FILE, or a path ending in .json/.toml)")
+    add_point_option(p)
     p.add_argument("--mode", choices=("forward", "reverse", "both"), default="both",
                    help="which mode computes it: forward (a pass per input), reverse (a pass "
                         "per output) or both, to compare their cost (default: both)")
     p.add_argument("--output", metavar="NAME", default=None,
                    help="differentiate this output only (default: every output)")
-    p.add_argument("--digits", type=digits_type, default=4, metavar="N",
-                   help="significant digits to print, 1 to 17 (default: 4; CSV and JSON keep "
-                        "full precision)")
-    p.add_argument("--format", choices=FORMATS, default="table",
-                   help="table (default), json, markdown, latex or csv")
-    p.add_argument("--ascii", action="store_true", help="plain ASCII: dz/dx1 instead of ∂z/∂x1")
+    add_notation_option(p)
+    add_digits_option(p)
     p.add_argument("--no-share", action="store_true",
                    help="keep identical subexpressions as separate nodes")
-    add_matrix_option(p)
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show a Python traceback on errors (for bug reports)")
+    add_view_options(p, FORMATS, format_help="table (default), json, markdown, latex or csv",
+                     width_help="; accepted as by trace: the gradient view is narrow and "
+                                "has no colour")
     p.set_defaults(func=run)
 
 
@@ -75,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
     graph = parse(read_source(args.expr), share=not args.no_share)
     if args.output is not None:
         graph = graph.with_outputs([args.output])
-    at = parse_assignments(args.at) if args.at else {}
-    t = trace(graph, at, mode=args.mode)
-    emit(render(t, args.format, args.digits, "text" if args.ascii else "unicode",
-                max_matrix=args.max_matrix))
+    at = merge_assignments(args.at)
+    t = bind(graph, at, trace, mode=args.mode, notation=args.notation)
+    style = view_style(args)
+    emit(render(t, args.format, args.digits, style, max_matrix=args.max_matrix), style=style)
     return 0
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import add_matrix_option, add_source_argument, add_trace_options, split_names, \
-    trace_from_args
+from .common import add_debug_option, add_matrix_option, add_source_argument, \
+    add_trace_options, split_names, trace_from_args
 
 EPILOG = """\
 examples:
@@ -71,18 +71,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"png resolution (default: {DPI})")
     p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
                    help=f"stop dot after this long (default: {TIMEOUT:g})")
+    add_debug_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from ..views.dot_render import dot_to_bytes, format_of, write_output
+    from ..views.dot_render import TIMEOUT, dot_to_bytes, format_of, write_output
     from ..views.frames import write_frames
     from ..views.graphviz import trace_to_dot
 
     for name in ("max_edge_labels", "max_table_rows", "max_frames", "dpi"):
         if getattr(args, name) < 0 or (name == "dpi" and args.dpi == 0):
             raise InputError(f"--{name.replace('_', '-')} must be positive")
+    if not 0 < args.timeout < float("inf"):  # also NaN
+        raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}",
+                         hint=f"for example --timeout {TIMEOUT:g}")
     kind = format_of(args.out, args.format)
     t = trace_from_args(args)
     options = dict(digits=args.digits, rankdir=args.rankdir, table=args.table,

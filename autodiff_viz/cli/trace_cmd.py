@@ -8,8 +8,8 @@ import argparse
 from typing import TYPE_CHECKING
 import sys
 
-from .common import (FORMATS, add_matrix_option, add_source_argument, add_trace_options,
-                     add_view_options, emit, trace_from_args, use_color, view_width)
+from .common import (FORMATS, add_source_argument, add_trace_options, add_view_options, emit,
+                     trace_from_args, use_color, view_style, view_width)
 
 if TYPE_CHECKING:
     from ..trace import Trace
@@ -42,6 +42,7 @@ more:
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step   (Enter/n: next, q: quit)
   autodiff-viz trace "relu(W@x + c)" --at 'W=[[1,2],[3,4]],x=[1,-1],c=[0,1]'   (a matrix)
   autodiff-viz trace @mlp.txt --at mlp.json --format backprop   (an MLP: textbook backprop)
+  autodiff-viz trace "-x^2" --at x=3        (EXPR may start with a minus; or: -- -x)
 
 exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input error.
 """
@@ -54,7 +55,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_source_argument(p)
     add_trace_options(p)
     add_view_options(p, FORMATS + ("backprop",))
-    add_matrix_option(p)
     p.add_argument("--step", action="store_true",
                    help="step through the passes one chain-rule term at a time "
                         "(Enter/n/→ next, b/← back, g N go to step N, f/r forward/reverse "
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         args.parser.error(f"--step shows the terminal view and cannot be combined with "
                           f"--format {args.format}")
     t = trace_from_args(args)
-    style = "text" if args.ascii else "unicode"
+    style = view_style(args)
     if args.step:
         from ..views.step_tty import is_terminal
 
@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
                                sys.stdin, sys.stdout, max_matrix=args.max_matrix)
         from ..views.step import print_all
 
-        emit(print_all(t, args.digits, style, max_matrix=args.max_matrix))
+        emit(print_all(t, args.digits, style, max_matrix=args.max_matrix), style=style)
         return 0
     emit(render(t, args.format, args.digits, style, view_width(args), use_color(args),
-                max_matrix=args.max_matrix))
+                max_matrix=args.max_matrix), style=style)
     return 0
 
 

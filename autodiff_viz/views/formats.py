@@ -6,7 +6,9 @@ checker can read a pasted trace back. In a graph of vectors and matrices a
 step with matrices takes several lines in its code block (each matrix one row
 per line, columns aligned; the node's shape after its name), and tables show
 matrices on one line, row by row (``[0, 0; 1, 1]``); CSV's ``line`` is one
-line. CSV has one row per node per pass with the columns of :data:`CSV_COLUMNS`; JSON is ``Trace.to_dict()`` as it is.
+line. CSV has one row per node per pass with the columns of :data:`CSV_COLUMNS`; JSON is
+``Trace.to_dict()`` as it is, written as strict JSON (:func:`strict_json`: a number that
+overflowed is the string ``"inf"``, ``"-inf"`` or ``"nan"``).
 
 >>> import autodiff_viz as av
 >>> t = av.trace("x*y", at={"x": 2, "y": 5}, mode="reverse")
@@ -20,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 from ..printing import format_number
@@ -39,7 +42,33 @@ adjoint); ``derivative`` names the gradient or Jacobian entry a result is."""
 
 def render_json(t: Trace) -> str:
     """``Trace.to_dict()`` as JSON (schema ``autodiff_viz.trace``), indented by 2."""
-    return json.dumps(t.to_dict(), sort_keys=False, indent=2)
+    return strict_json(t.to_dict(), indent=2)
+
+
+def strict_json(data: Any, **options: Any) -> str:
+    """``json.dumps`` that writes strict JSON (RFC 8259): infinities and NaN, which
+    ``json.dumps`` would write as the non-standard ``Infinity`` and ``NaN``, become the
+    strings ``"inf"``, ``"-inf"`` and ``"nan"``, in lists and tables at any depth (``float()``
+    reads them back).
+
+    >>> strict_json({"value": float("inf"), "partials": [1.0, float("-inf"), float("nan")]})
+    '{"value": "inf", "partials": [1.0, "-inf", "nan"]}'
+    """
+    return json.dumps(_finite(data), allow_nan=False, **options)
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return v
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    if hasattr(v, "tolist") and hasattr(v, "dtype"):  # a numpy array or number
+        return _finite(v.tolist())
+    return v
 
 
 def full(v: Any) -> str:

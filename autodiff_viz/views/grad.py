@@ -22,13 +22,12 @@ reverse mode needs fewer passes here: 1 output, 2 inputs.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..trace import Trace
 from .arrays import MAX_MATRIX
 from .columns import hjoin, indent
-from .formats import full, md_table
+from .formats import full, md_table, strict_json
 from .latex import partial_frac, value_latex
 from .lines import gradient_name, value_text
 from .summary import jacobian_rows, plural, note_lines, title
@@ -115,7 +114,7 @@ def render_grad_json(t: Trace) -> str:
         "inputs": d["inputs"], "outputs": d["outputs"], "jacobian": d["jacobian"],
         "passes_needed": {"forward": len(t.graph.inputs), "reverse": len(t.graph.outputs)},
         "cost": d["cost"]}
-    return json.dumps(data, sort_keys=False, indent=2)
+    return strict_json(data, indent=2)
 
 
 def render_grad_csv(t: Trace) -> str:
