@@ -90,7 +90,7 @@ def load_data(text: str, fmt: str, path: str | None = None,
                              line=int(m.group(1)) if m else None,
                              column=int(m.group(2)) if m else None,
                              hint="strings need quotes (expression = \"sin(x1)\"), "
-                                  "tables are [name], see docs/checking.md") from None
+                                  "tables are [name]; for a key: python -m pydoc autodiff_viz.check.keys") from None
     if fmt == "json":
         try:
             return json.loads(text, parse_float=_json_float)
