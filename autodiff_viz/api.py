@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -82,6 +84,11 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))
+    if (isinstance(output_seed, bool) or not isinstance(output_seed, numbers.Real)
+            or not math.isfinite(output_seed) or output_seed == 0):
+        raise InputError(f"output_seed must be a finite number other than 0, not {output_seed!r}",
+                         hint="it scales every adjoint (the gradient is the adjoints divided "
+                              "by it); the default is 1")
     at = dict(at or {})
     graph = bind_constants(to_graph(source, share), at)
     if output is not None:

@@ -172,6 +172,14 @@ def _labels_shape(z: tuple[int, ...], y: tuple[int, ...]) -> tuple[int, ...]:
     return ()
 
 
+def _last_axis(z: tuple[int, ...], keep: bool = True) -> tuple[int, ...]:
+    """softmax, log_softmax (``keep``) and logsumexp work along the last axis: not on a
+    number."""
+    if not z:
+        raise ValueError("it works along the last axis, so it needs a vector or a matrix")
+    return z if keep else z[:-1]
+
+
 def _same_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     if a != b:
         raise ValueError("a loss compares two arrays of the same shape")
@@ -336,19 +344,19 @@ _TENSOR_TABLE: list[Op] = [
         vjp=(lambda z, s, g: s * (g - np.sum(g * s, axis=-1, keepdims=True)),),
         jvp=(lambda z, s, t: s * (t - np.sum(t * s, axis=-1, keepdims=True)),),
         vjp_formulas=("s ⊙ ({g} − ⟨{g}, s⟩)",), jvp_formulas=("s ⊙ ({t} − ⟨{t}, s⟩)",),
-        shape=lambda z: z,
+        shape=_last_axis,
         doc="e^z / Σ e^z over the last axis"),
     _op("log_softmax", "z", lambda z: z - _logsumexp(z)[..., None], _NONE, _NONE,
         latex="\\log\\operatorname{{softmax}}({0})", tensor=True,
         vjp=(lambda z, o, g: g - np.exp(o) * np.sum(g, axis=-1, keepdims=True),),
         jvp=(lambda z, o, t: t - np.sum(np.exp(o) * t, axis=-1, keepdims=True),),
-        vjp_formulas=("{g} − s Σ{g}",), jvp_formulas=("{t} − ⟨s, {t}⟩",), shape=lambda z: z,
+        vjp_formulas=("{g} − s Σ{g}",), jvp_formulas=("{t} − ⟨s, {t}⟩",), shape=_last_axis,
         doc="z − logsumexp(z)"),
     _op("logsumexp", "z", _logsumexp, _NONE, _NONE, latex="\\log\\sum e^{{{0}}}",
         tensor=True, vjp=(lambda z, o, g: np.asarray(g)[..., None] * _softmax(z),),
         jvp=(lambda z, o, t: np.sum(_softmax(z) * t, axis=-1),),
         vjp_formulas=("{g} softmax({0})",), jvp_formulas=("⟨softmax({0}), {t}⟩",),
-        shape=lambda z: z[:-1],
+        shape=lambda z: _last_axis(z, keep=False),
         doc="log Σ e^z over the last axis"),
     _op("outer", "a b", lambda a, b: np.outer(a, b), _NONE, _NONE,
         latex="{0} {1}^{{\\top}}", tensor=True,

@@ -43,7 +43,12 @@ class PrimalRecord:
 
 @dataclass(frozen=True)
 class Linearization:
-    """Local partials: ``partials[i][k]`` is ∂node_i/∂parent_k (None for constant parents)."""
+    """Local partials: ``partials[i][k]`` is ∂node_i/∂parent_k.
+
+    None for a constant parent, and for a parent that depends on no input (``1 + 1``)
+    where its partial does not exist or is not finite (``x^(1+1)`` at x = -1): no
+    chain-rule path from an input goes through it, so it is treated as a constant there.
+    """
 
     partials: list[tuple[Value | None, ...]]
     flags: dict[int, list[str]]
@@ -56,6 +61,7 @@ class ForwardRecord:
     seed: dict[str, float]
     tangents: list[Value]
     terms: list[tuple[Value | None, ...]]
+    flags: dict[int, list[str]] = field(default_factory=dict)  # "tangent-overflow"
 
 
 @dataclass(frozen=True)
@@ -69,20 +75,30 @@ class ReverseRecord:
     reached: list[bool]  # node is an ancestor of (or is) the output
     order: list[int] = field(default_factory=list)  # nodes in the order they were finished
     wrt: tuple[str, ...] | None = None  # the inputs asked for (None: every input)
+    flags: dict[int, list[str]] = field(default_factory=dict)  # "adjoint-overflow"
 
 
-def _as_value(name: str, v: Any) -> Value:
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        raise InputError(f"value of {name!r} must be a number or an array of numbers, "
-                         f"got {v!r}", hint=f"for example {name}=2")
+_NOT_FINITE = "no inf or nan; a number beyond ±1.8e308, such as 1e400, is inf"
+
+
+def _numbers(v: Any, what: str, example: str, finite_hint: str) -> np.ndarray:
+    """``v`` as an array of finite numbers, or an :class:`InputError` saying what is wrong
+    with ``what`` (the value of an input, a seed)."""
+    if isinstance(v, (bool, str)) or v is None:
+        raise InputError(f"{what} must be a number or an array of numbers, got {v!r}",
+                         hint=example)
     try:
         arr = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"value of {name!r} is not a number: {v!r}",
-                         hint=f"for example {name}=2") from None
+        raise InputError(f"{what} is not a number: {v!r}", hint=example) from None
     if not _finite(arr, arr.ndim > 0):
-        raise InputError(f"value of {name!r} is not finite: {v!r}",
-                         hint="give finite numbers (no inf or nan)")
+        raise InputError(f"{what} is not finite: {v!r}", hint=finite_hint)
+    return arr
+
+
+def _as_value(name: str, v: Any) -> Value:
+    arr = _numbers(v, f"value of {name!r}", f"for example {name}=2",
+                   f"give finite numbers ({_NOT_FINITE})")
     return np.float64(arr) if arr.ndim == 0 else arr
 
 
@@ -136,10 +152,31 @@ def _domain_error(graph: Graph, i: int, message: str, mask: Value, args: list[Va
 
 def _finite(v: Value, batch: bool) -> bool:
     """No inf or nan anywhere. For arrays the sum is a fast first test: it is
-    finite only when every element is (barring overflow of the sum itself)."""
+    finite only when every element is (barring overflow of the sum itself, which
+    numpy is told not to warn about)."""
     if not batch or np.ndim(v) == 0:
         return math.isfinite(v)
-    return math.isfinite(np.sum(v)) or bool(np.isfinite(v).all())
+    with np.errstate(all="ignore"):
+        return math.isfinite(np.sum(v)) or bool(np.isfinite(v).all())
+
+
+def _flag_nonfinite(flags: dict[int, list[str]], i: int, v: Value, kind: str) -> None:
+    """Flag node ``i`` with ``kind`` when ``v`` (a tangent or adjoint) has an inf or nan."""
+    if v is not None and not _finite(v, np.ndim(v) > 0):
+        flags.setdefault(i, []).append(kind)
+
+
+def depends_on_input(graph: Graph) -> list[bool]:
+    """Per node: is it an input, or computed from one? (``1 + 1`` is not: a constant.)
+
+    >>> from autodiff_viz import parse
+    >>> depends_on_input(parse("x^(1+1)"))
+    [True, False, False, True]
+    """
+    live: list[bool] = []
+    for n in graph.nodes:
+        live.append(n.kind == "input" or (n.kind == "op" and any(live[q] for q in n.parents)))
+    return live
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -181,8 +218,9 @@ def _shape_error(graph: Graph, i: int, shapes: list[tuple[int, ...]], why: str) 
     n = graph.nodes[i]
     exprs = graph.expressions("text", limit=40)
     names = graph.display_names("w")
+    shown = [(q, s) for q, s in zip(n.parents, shapes) if graph.nodes[q].kind != "const"]
     operands = " and ".join(f"{exprs[q] or names[q]} is {_shape_text(s)}"
-                            for q, s in zip(n.parents, shapes) if graph.nodes[q].kind != "const")
+                            for q, s in shown or zip(n.parents, shapes))  # softmax(e): e
     if "broadcast" in why or not why:
         why = "their shapes do not broadcast (sizes must be equal, or 1)"
     what = n.op.symbol if n.op.kind in ("infix", "postfix") else (  # type: ignore[union-attr]
@@ -254,11 +292,18 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
 
 
 def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
-    """Local partial derivative of every node with respect to each non-constant parent."""
+    """Local partial derivative of every node with respect to each non-constant parent.
+
+    A parent that depends on no input (the exponent of ``x^(1+1)``) is never on a
+    chain-rule path from an input: its partial raises no domain error and, where it does
+    not exist or is not finite, is None (as for a constant), so ``x^(1+1)`` at x = -1 is
+    ``x^2`` there. Nodes that depend on no input are not flagged non-differentiable.
+    """
     values = p.values
     partials: list[tuple[Value | None, ...]] = []
     flags: dict[int, list[str]] = {}
     nodes = graph.nodes
+    live = depends_on_input(graph)
     with np.errstate(all="ignore"):
         for n in nodes:
             if n.kind != "op":
@@ -279,13 +324,20 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
                 if pd is not None:
                     bad = pd[0](*args)
                     if _bad(bad):
+                        if not live[q]:  # not needed: the parent is a constant here
+                            row.append(None)
+                            continue
                         raise _domain_error(graph, n.id, pd[1], bad, args)
                 d = op.partials[k](*args, out)  # type: ignore[union-attr]
-                if d is not out and all(d is not a for a in args) and not _finite(
+                if not live[q]:  # not needed where it is not finite: a constant there
+                    if not _finite(d, np.ndim(d) > 0):
+                        d = None
+                elif d is not out and all(d is not a for a in args) and not _finite(
                         d, p.batch or p.tensor):
                     flags.setdefault(n.id, []).append("overflow")
                 row.append(d)
-            if op.nondiff is not None and _bad(op.nondiff(*args)):  # type: ignore[union-attr]
+            if (live[n.id] and op.nondiff is not None  # type: ignore[union-attr]
+                    and _bad(op.nondiff(*args))):  # type: ignore[union-attr]
                 flags.setdefault(n.id, []).append("nondifferentiable")
             partials.append(tuple(row))
     return Linearization(partials, flags)
@@ -293,13 +345,20 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
 
 def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
             seed: Mapping[str, float]) -> ForwardRecord:
-    """Carry tangents from the seeded inputs to the outputs (one pass, one direction)."""
+    """Carry tangents from the seeded inputs to the outputs (one pass, one direction).
+
+    A tangent that is not finite (a chain-rule term overflowed) is flagged
+    ``tangent-overflow`` on its node.
+    """
     unknown = [k for k in seed if k not in graph.input_names]
     if unknown:
         raise InputError(f"cannot seed {', '.join(unknown)}: not an input",
                          hint=f"the inputs are: {', '.join(graph.input_names)}")
+    for k, v in seed.items():
+        check_seed(k, v)
     tangents: list[Value] = []
     terms: list[tuple[Value | None, ...]] = []
+    flags: dict[int, list[str]] = {}  # a tangent that is not finite (a term overflowed)
     zero = np.float64(0.0)
     nodes = graph.nodes
     partials = lin.partials
@@ -332,16 +391,30 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
                     if t is None or (p.tensor and t is zero):
                         continue
                     total = t if p.tensor and total is zero else total + t
+                _flag_nonfinite(flags, n.id, total, "tangent-overflow")
                 tangents.append(total)
                 terms.append(row)
     return ForwardRecord({k: float(v) if np.ndim(v) == 0 else np.asarray(v, float).tolist()
-                          for k, v in seed.items()}, tangents, terms)
+                          for k, v in seed.items()}, tangents, terms, flags)
+
+
+def check_seed(name: str, s: Any) -> np.ndarray:
+    """The seed ``s`` of ``name`` as an array of finite numbers, or an :class:`InputError`.
+
+    >>> try:
+    ...     check_seed("x", float("nan"))
+    ... except InputError as err:
+    ...     print(err.message)
+    the seed of x is not finite: nan
+    """
+    return _numbers(s, f"the seed of {name}", f"e.g. {name}=1",
+                    f"a seed is a direction: give finite numbers, e.g. {name}=1 ({_NOT_FINITE})")
 
 
 def _seed_value(name: str, s: Any, shape: tuple[int, ...] | None) -> Value:
     """An input's tangent: a number (in every entry of a vector or matrix: the whole input
     seeded), or an array of the input's shape (any direction, one entry among them)."""
-    a = np.asarray(s, dtype=float)
+    a = check_seed(name, s)
     if a.ndim == 0:
         v = np.float64(a)
         return np.full(shape, v) if shape else v
@@ -358,17 +431,21 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
 
     A node's adjoint is the sum over its children of child adjoint × local
     partial; terms are kept in the order they are added (children from last to
-    first). With ``wrt`` only the nodes on a path from those inputs are visited.
+    first). With ``wrt`` only the nodes on a path from those inputs are visited. An
+    adjoint that is not finite (a term overflowed) is flagged ``adjoint-overflow``.
     """
     out = graph.output_id(output)
     name = output if output is not None else graph.outputs[0][0]
     nodes = graph.nodes
+    partials = lin.partials
     reached = [False] * len(nodes)
     reached[out] = True
-    for i in range(out, -1, -1):  # ancestors of the output
+    for i in range(out, -1, -1):  # ancestors of the output (through a partial)
         if reached[i]:
-            for q in nodes[i].parents:
-                if nodes[q].kind != "const":
+            n = nodes[i]
+            tensor_op = n.kind == "op" and n.op.tensor  # type: ignore[union-attr]
+            for k, q in enumerate(n.parents):
+                if nodes[q].kind != "const" and (tensor_op or partials[i][k] is not None):
                     reached[q] = True
     if wrt is not None:  # only what leads to the inputs asked for: no adjoint for data (X, y)
         unknown = [w for w in wrt if w not in graph.input_names]
@@ -387,7 +464,6 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     # a non-scalar output seeded with a number: all ones, the gradient of its sum
     values = p.values
     terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
-    partials = lin.partials
     order: list[int] = []
     with np.errstate(all="ignore"):
         for i in range(out, -1, -1):
@@ -415,7 +491,10 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 terms[q].append((i, k, c))
                 prev = adjoints[q]
                 adjoints[q] = c if prev is None else prev + c
+        flags: dict[int, list[str]] = {}
+        for i in order:
+            _flag_nonfinite(flags, i, adjoints[i], "adjoint-overflow")
     adjoints = [zero if a is None else a for a in adjoints]
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
                          np.asarray(seed, float).tolist(), adjoints, terms, reached, order,
-                         None if wrt is None else tuple(wrt))
+                         None if wrt is None else tuple(wrt), flags)

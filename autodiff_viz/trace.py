@@ -60,7 +60,15 @@ class PrimalStep:
 
     def partial(self, position: int) -> LocalPartial:
         """The local partial with respect to the parent at argument ``position``."""
-        return next(p for p in self.partials if p.position == position)
+        p = self.partial_at(position)
+        if p is None:
+            raise KeyError(f"{self.name} has no local partial for argument {position}")
+        return p
+
+    def partial_at(self, position: int) -> LocalPartial | None:
+        """:meth:`partial`, or None for a constant parent, or a parent that depends on no
+        input where its partial does not exist (the exponent of ``x^(1+1)`` at x = -1)."""
+        return next((p for p in self.partials if p.position == position), None)
 
 
 @dataclass(frozen=True)
@@ -295,7 +303,8 @@ class Trace:
         labels = g.labels(self.notation)
         exprs = g.expressions("text")
         flags: dict[int, list[str]] = {}
-        for src in (self.primal.flags, self.linear.flags if self.linear else {}):
+        for src in (self.primal.flags, self.linear.flags if self.linear else {},
+                    *(f.flags for f in self.forward), *(r.flags for r in self.reverse)):
             for i, fl in src.items():
                 flags.setdefault(i, []).extend(fl)
         steps = []
@@ -314,6 +323,13 @@ class Trace:
                 exprs[n.id], _py(self.primal.values[n.id]), partials,
                 tuple(dict.fromkeys(flags.get(n.id, [])))))
         return tuple(steps)
+
+    @property
+    def flags(self) -> dict[str, tuple[str, ...]]:
+        """The flagged nodes by name: every inf or nan a pass stored (value, local
+        partial, tangent, adjoint) is flagged on its node (``overflow``,
+        ``tangent-overflow``, ``adjoint-overflow``), as are non-differentiable points."""
+        return {s.name: s.flags for s in self.steps if s.flags}
 
     def forward_steps(self, k: int = 0) -> list[ForwardStep]:
         """Tangent steps of forward pass ``k``, inputs first, constants left out."""

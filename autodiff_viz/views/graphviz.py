@@ -119,7 +119,7 @@ def _edge_label(v: View, child: int, pos: int) -> str:
         dname += f" (arg {pos + 1})"
     partial = None
     if t is not None and v.mode != "primal" and t.linear is not None:
-        partial = t.steps[child].partial(pos)
+        partial = t.steps[child].partial_at(pos)
     formula = partial.formula if partial is not None else g.partial_formula(
         child, pos, v.notation, "text")
     formula = _ascii(formula.replace("\u1e21", "g"), "text")  # matrix notation: g w2.T

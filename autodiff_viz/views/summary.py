@@ -25,7 +25,9 @@ from .lines import (_restyle, adjoint_name, node_name, partial_name, seed_text,
                     tangent_name, value_text)
 
 FLAG_TEXT = {"nondifferentiable": "not differentiable at this point",
-             "overflow": "overflow: a value is not finite"}
+             "overflow": "overflow: a value is not finite",
+             "tangent-overflow": "overflow: a tangent is not finite",
+             "adjoint-overflow": "overflow: an adjoint is not finite"}
 
 
 def title(t: Trace, digits: int | None = 4, style: str = "unicode",
