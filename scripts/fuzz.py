@@ -131,15 +131,29 @@ def _nonfinite(v: Any) -> bool:
 
 
 def unflagged(t: av.Trace) -> str:
-    """A description of the first inf/nan result that no flag mentions, or ''."""
-    flagged = {s.name for s in t.steps if s.flags}
-    flagged |= {name for name, _ in getattr(t, "flagged_results", lambda: [])()}
+    """A description of the first inf/nan result that no flag mentions, or ''.
+
+    Results are every stored value, tangent and adjoint (by node) and every
+    gradient entry (by input); a flag on the node, or on the input, covers them.
+    """
+    flags = t.flags
     for s in t.steps:
-        if _nonfinite(s.value) and s.name not in flagged:
+        if _nonfinite(s.value) and s.name not in flags:
             return f"value of {s.name}"
+    for k, record in enumerate(t.forward):
+        for s, v in zip(t.steps, record.tangents):
+            if _nonfinite(v) and s.name not in flags:
+                return f"tangent of {s.name} in forward pass {k}"
+    for k, record in enumerate(t.reverse):
+        for s, v in zip(t.steps, record.adjoints):
+            if v is not None and _nonfinite(v) and s.name not in flags:
+                return f"adjoint of {s.name} in reverse pass {k}"
+    # a gradient entry is an input's adjoint (reverse) or an output's tangent (forward)
+    by_input = {s.expression: s.name for s in t.steps if s.kind == "input"}
+    outputs = {t.names[i] for _, i in t.graph.outputs}
     for name, g in (t.gradient or {}).items():
-        if _nonfinite(g) and not t.flags:
-            return f"gradient entry {name}"
+        if _nonfinite(g) and by_input.get(name) not in flags and not outputs & set(flags):
+            return f"gradient entry d/d{name}"
     return ""
 
 
