@@ -391,6 +391,9 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
                     if t is None or (p.tensor and t is zero):
                         continue
                     total = t if p.tensor and total is zero else total + t
+                if p.tensor and total is not zero and np.shape(total) != np.shape(values[n.id]):
+                    # a number's tangent reaching an array (x2 - max(2.5, x)): every entry
+                    total = np.broadcast_to(total, np.shape(values[n.id]))
                 _flag_nonfinite(flags, n.id, total, "tangent-overflow")
                 tangents.append(total)
                 terms.append(row)

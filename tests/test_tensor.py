@@ -290,3 +290,12 @@ def test_stored_arrays_are_shared_not_copied() -> None:
     np.testing.assert_array_equal(adjoint["a"], np.ones((4, 2)))
     np.testing.assert_allclose(adjoint["w2"], X.T @ np.ones((4, 2)))
     np.testing.assert_allclose(adjoint["w3"], [4.0, 4.0])
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_numbers_tangent_reaching_an_array_feeds_a_matrix_product(mode: str) -> None:
+    """f = v·(v − max(2.5, x)) with x = 3 > 2.5: by hand ∂f/∂x = −Σv, ∂f/∂v = 2v − x."""
+    v = np.array([1.0, 2.0])
+    g = av.gradient("v @ (v - max(2.5, x))", {"x": 3.0, "v": v}, mode=mode)
+    assert g["x"] == pytest.approx(-v.sum())
+    np.testing.assert_allclose(g["v"], 2 * v - 3.0)
