@@ -12,6 +12,7 @@ gradient entry is inf or nan and the trace raises no flag about it.
 
     python scripts/fuzz.py                 # 100,000 cases, a summary
     python scripts/fuzz.py -n 2000 --seed 7
+    python scripts/fuzz.py --cli -n 2000   # command lines: no traceback, no internal error
 """
 from __future__ import annotations
 
@@ -227,24 +228,112 @@ def run_case(seed: int) -> Outcome:
     return Outcome("ok")
 
 
+OPTIONS = {
+    "trace": ["--mode", "--wrt", "--seed", "--output", "--notation", "--digits", "--format",
+              "--width", "--color", "--no-color", "--ascii", "--matrix-size", "--no-share",
+              "--step", "--debug"],
+    "grad": ["--mode", "--wrt", "--digits", "--format", "--ascii", "--width", "--debug"],
+    "render": ["--mode", "--format", "--rankdir", "--digits", "--no-table", "--max-edge-labels",
+               "--matrix-size", "--params", "--timeout", "--contributions"],
+    "demo": ["--ascii", "--format", "--digits", "--width"],
+    "check": ["--format", "--only-wrong", "--hide-expected", "--details", "--student"],
+}
+OPTION_VALUES = ["primal", "forward", "reverse", "both", "x", "x1", "x=1", "x=1e400", "3", "-1",
+                 "0", "nan", "json", "markdown", "latex", "csv", "backprop", "table", "dot",
+                 "svg", "TB", "2x2", "0x0", "always", "never", "w", "v", "u", "", "−2", "\x00",
+                 "x=[1,2]", "x=[[1,[2]]]", "@/dev/null", "-", "--", "9" * 40]
+
+
+def command_line(rng: random.Random, tmp: Path) -> list[str]:
+    """A random command line: a subcommand, an expression, options with good and bad values."""
+    cmd = rng.choice(list(OPTIONS) + ["", "bogus"])
+    argv = [cmd] if cmd else []
+    if cmd == "check":
+        argv += [str(tmp / "key.toml"), rng.choice([str(tmp / "sub.txt"), str(tmp / "bin.txt"),
+                                                    str(tmp), "/dev/null", str(tmp / "none")])]
+    elif cmd != "demo":
+        text = expression(rng) if rng.random() < 0.8 else rng.choice(OPTION_VALUES)
+        argv.append(text)
+        if rng.random() < 0.9:  # mostly a value for every input, sometimes some are missing
+            try:
+                names = list(av.parse(text).input_names)
+            except AutodiffVizError:
+                names = []
+            if not names or rng.random() < 0.1:
+                names = rng.sample(NAMES, rng.randint(1, 3))
+            argv += ["--at", ",".join(f"{n}={rng.choice(POINT_VALUES)!r}" for n in names)]
+    for _ in range(rng.randint(0, 3) if rng.random() < 0.7 else 0):
+        argv.append(rng.choice(OPTIONS.get(cmd, ["--help", "--version", "-x"])))
+        if rng.random() < 0.7:
+            argv.append(rng.choice(OPTION_VALUES))
+    if cmd == "render":
+        argv += ["-o", str(tmp / "out.dot"), "--format", "dot"]
+    if rng.random() < 0.2:
+        rng.shuffle(argv)
+    return argv
+
+
+def run_command(argv: list[str]) -> Outcome:
+    """Run the CLI in-process; a traceback or an internal error (exit 70) is a crash."""
+    import contextlib
+    import io
+
+    from autodiff_viz.cli import main as cli_main
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin, sys.stdin = sys.stdin, io.StringIO("sin(x1) + x1*x2\n")  # for EXPR '-'
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(argv)
+        except SystemExit as done:  # argparse: --help, --version, usage errors
+            code = done.code if isinstance(done.code, int) else 2
+        except BaseException as e:  # noqa: BLE001 - escaping main() at all is the failure
+            return Outcome("crash", f"{type(e).__name__}: {e} from {argv!r}")
+        finally:
+            sys.stdin = stdin
+    traceback_ok = "--debug" in argv  # asked for: the traceback comes with the message
+    if ("Traceback" in err.getvalue() and not traceback_ok) or code not in (0, 1, 2):
+        return Outcome("crash", f"exit {code} from {argv!r}:\n{err.getvalue()[-600:]}")
+    return Outcome("ok" if code == 0 else "error")
+
+
+def cli_fixtures(tmp: Path) -> None:
+    """The files that command lines for ``check`` name."""
+    (tmp / "key.toml").write_text('expression = "sin(x1) + x1*x2"\nat = { x1 = 2, x2 = 3 }\n'
+                                  '[[ask]]\nkind = "gradient"\n', encoding="utf-8")
+    (tmp / "sub.txt").write_text("dz/dx1 = 2.58\ndz/dx2 = 2\n", encoding="utf-8")
+    (tmp / "bin.txt").write_bytes(b"dz/dx1 = \x00\xff\xfe 2\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="number of cases (default 100000)")
     ap.add_argument("--seed", type=int, default=0, help="first case's seed (default 0)")
     ap.add_argument("--show", type=int, default=5, help="failures to print (default 5)")
+    ap.add_argument("--cli", action="store_true",
+                    help="fuzz command lines (in-process) instead of the library")
     args = ap.parse_args(argv)
+    if args.cli:
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix="autodiff-viz-fuzz-"))
+        cli_fixtures(tmp)
+        case = lambda seed: run_command(command_line(random.Random(seed), tmp))  # noqa: E731
+    else:
+        case = run_case
     counts: Counter[str] = Counter()
     shown = 0
     start = time.perf_counter()
     for seed in range(args.seed, args.seed + args.n):
-        out = run_case(seed)
+        out = case(seed)
         counts[out.kind] += 1
         if out.kind in ("crash", "unflagged") and shown < args.show:
             shown += 1
             print(f"seed {seed}: {out.kind}: {out.detail}")
     took = time.perf_counter() - start
-    print(f"{args.n} cases in {took:.0f} s: {counts['ok']} traced and viewed, "
+    what = "ran with exit 0" if args.cli else "traced and viewed"
+    print(f"{args.n} cases in {took:.0f} s: {counts['ok']} {what}, "
           f"{counts['error']} refused with the project's own error, "
           f"{counts['crash']} crashes, {counts['unflagged']} unflagged non-finite results")
     return 1 if counts["crash"] or counts["unflagged"] else 0

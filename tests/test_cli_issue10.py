@@ -541,3 +541,16 @@ def test_the_console_script_runs_the_reproducers() -> None:
     r = subprocess.run([str(script), "trace", "-x^2", "--at", "x=3"], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0 and "z = -x^2 at x=3" in r.stdout
+
+
+def test_an_unreadable_standard_input_is_an_input_error(monkeypatch, capsys) -> None:
+    from autodiff_viz.cli import main
+
+    class Broken:
+        def read(self) -> str:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("sys.stdin", Broken())
+    assert main(["trace", "-", "--at", "x=1"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read standard input" in err and "Traceback" not in err

@@ -143,7 +143,11 @@ def read_source(expr: str) -> str:
     from ..errors import InputError
 
     if expr == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read standard input (EXPR is '-'): {err}",
+                             hint="pipe UTF-8 text in, or give the expression itself") from None
         if not text.strip():
             raise InputError("nothing to read on standard input (EXPR is '-')",
                              hint="pipe an expression in, e.g. echo 'sin(x1) + x1*x2' | "
