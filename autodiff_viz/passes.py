@@ -23,7 +23,7 @@ from typing import Any, Collection, Mapping
 
 import numpy as np
 
-from .errors import DomainError, InputError, ShapeError
+from .errors import DomainError, InputError, LocatedInputError, ShapeError
 from .graph import Graph
 
 Value = Any  # float or numpy array
@@ -115,10 +115,54 @@ def check_inputs(graph: Graph, at: Mapping[str, Any]) -> dict[str, Value]:
         problems.append("unknown variable" + ("s" if len(unknown) > 1 else "")
                         + " " + ", ".join(unknown) + " (not used by the expression)")
     if problems:
+        _names_written_together(graph, at, missing, "; ".join(problems))
         example = ",".join(f"{n}=1" for n in names) or "(no inputs needed)"
         raise InputError("; ".join(problems),
                          hint=f"the inputs are: {', '.join(names) or 'none'}; e.g. --at {example}")
     return {n: _as_value(n, at[n]) for n in names}
+
+
+def product_of_names(name: str, names: set[str]) -> list[str] | None:
+    """``name`` as two or more of ``names`` written together (fewest pieces), or None.
+
+    >>> product_of_names("x1x2", {"x1", "x2", "y"})
+    ['x1', 'x2']
+    >>> product_of_names("xy", {"x"}) is None
+    True
+    """
+    best: dict[int, list[str]] = {0: []}  # prefix length -> fewest pieces covering it
+    for end in range(1, len(name) + 1):
+        for start in sorted(best):
+            piece = name[start:end]
+            if start in best and piece in names and (
+                    end not in best or len(best[start]) + 1 < len(best[end])):
+                best[end] = best[start] + [piece]
+    parts = best.get(len(name))
+    return parts if parts and len(parts) >= 2 else None
+
+
+def _names_written_together(graph: Graph, at: Mapping[str, Any], missing: list[str],
+                            message: str) -> None:
+    """Raise with a caret and "did you mean x1*x2?" when a missing input ``x1x2`` is
+    names that are given (or assigned) written together; else return."""
+    names = set(at) | set(graph.input_names) | {
+        n.name for n in graph.nodes if n.kind == "op" and n.name}
+    for node in graph.nodes:
+        if node.kind != "input" or node.name not in missing:
+            continue
+        parts = product_of_names(node.name, names - {node.name})
+        if not parts:
+            continue
+        product = "*".join(parts)
+        hint = f"did you mean {product}? {node.name} is read as one name; write {product} " \
+               f"for the product"
+        if graph.source is None or node.span is None:
+            raise InputError(message, hint=hint)
+        start = node.span[0]
+        line = graph.source.count("\n", 0, start) + 1
+        column = start - (graph.source.rfind("\n", 0, start) + 1) + 1
+        raise LocatedInputError(message, source=graph.source, line=line, column=column,
+                                width=len(node.name), hint=hint)
 
 
 def _bad(mask: Value) -> bool:

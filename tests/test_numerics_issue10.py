@@ -369,3 +369,16 @@ def test_fuzz_every_nonfinite_result_is_flagged_and_nothing_warns() -> None:
         flagged += any(s.flags for s in t.steps)
         _check_every_nonfinite_result_is_flagged(t)
     assert traced > 200 and flagged > 20  # the fuzz reached both kinds of point
+
+
+def test_names_written_together_get_the_product_as_a_hint_in_the_library_too() -> None:
+    with pytest.raises(av.InputError) as info:
+        av.trace("a = x1x2 + 1\nb = a*x1", {"x1": 2, "x2": 3})
+    err = info.value
+    assert "did you mean x1*x2?" in err.render() and (err.line, err.column) == (1, 5)
+    # without a product of known names, the plain message
+    with pytest.raises(av.InputError) as info:
+        av.trace("xy + 1", {"x1": 2})
+    assert "did you mean" not in info.value.render()
+    # and the product itself is what the hint says it is
+    assert av.gradient("x1*x2 + 1", {"x1": 2, "x2": 3}) == {"x1": 3.0, "x2": 2.0}

@@ -7,8 +7,6 @@ functions that need them, each view only for the format asked for.
 {'x1': 2.0, 'x2': [1.0, 2.5]}
 >>> merge_assignments(["x=−2", "W=[[1, −1], [0, 2]]"])   # the minus sign the views print
 {'x': -2.0, 'W': [[1.0, -1.0], [0.0, 2.0]]}
->>> product_of_names("x1x2", {"x1", "x2", "y"})
-['x1', 'x2']
 >>> split_names("x1, x2")
 ['x1', 'x2']
 """
@@ -336,54 +334,8 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
                          hint="--wrt x1 is the seed x1=1 with every other input 0")
     if wrt is None and seed is None and default_wrt_first and graph.input_names:
         wrt = graph.input_names[0]
-    return bind(graph, at, trace, mode=mode, wrt=wrt, seed=seed, output=args.output,
-                notation=args.notation)
-
-
-def bind(graph: Any, at: dict[str, Any], run: Any, **options: Any) -> Any:
-    """``run(graph, at, **options)`` (``api.trace``); a missing input whose name is
-    other names written together (``x1x2`` with x1 and x2 given) is pointed at,
-    with the product as the hint."""
-    from ..errors import InputError, LocatedInputError
-
-    try:
-        return run(graph, at, **options)
-    except InputError as err:
-        if isinstance(err, LocatedInputError):
-            raise
-        names = set(at) | set(graph.input_names) | {
-            n.name for n in graph.nodes if n.kind == "op" and n.name}
-        for node in graph.nodes:
-            if node.kind != "input" or node.name in at or node.name not in err.message:
-                continue
-            parts = product_of_names(node.name, names - {node.name})
-            if not parts:
-                continue
-            product = "*".join(parts)
-            hint = (f"did you mean {product}? {node.name} is read as one name; write "
-                    f"{product} for the product")
-            if graph.source is None or node.span is None:
-                raise InputError(err.message, hint=hint) from None
-            start = node.span[0]
-            line = graph.source.count("\n", 0, start) + 1
-            column = start - (graph.source.rfind("\n", 0, start) + 1) + 1
-            raise LocatedInputError(err.message, source=graph.source, line=line, column=column,
-                                    width=len(node.name), hint=hint) from None
-        raise
-
-
-def product_of_names(name: str, names: set[str]) -> list[str] | None:
-    """``name`` as two or more of ``names`` written together (fewest pieces, longest
-    first), or None."""
-    best: dict[int, list[str]] = {0: []}  # prefix length -> fewest pieces covering it
-    for end in range(1, len(name) + 1):
-        for start in sorted(best):
-            piece = name[start:end]
-            if start in best and piece in names and (
-                    end not in best or len(best[start]) + 1 < len(best[end])):
-                best[end] = best[start] + [piece]
-    parts = best.get(len(name))
-    return parts if parts and len(parts) >= 2 else None
+    return trace(graph, at, mode=mode, wrt=wrt, seed=seed, output=args.output,
+                 notation=args.notation)
 
 
 def use_color(args: argparse.Namespace, stream: IO[str] | None = None) -> bool:

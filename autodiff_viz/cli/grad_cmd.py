@@ -5,7 +5,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from .common import (FORMATS, add_digits_option, add_notation_option, add_point_option,
-                     add_source_argument, add_view_options, bind, emit, merge_assignments,
+                     add_source_argument, add_view_options, emit, merge_assignments,
                      read_source, view_style)
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         graph = graph.with_outputs([args.output])
     at = merge_assignments(args.at)
-    t = bind(graph, at, trace, mode=args.mode, notation=args.notation)
+    t = trace(graph, at, mode=args.mode, notation=args.notation)
     style = view_style(args)
     emit(render(t, args.format, args.digits, style, max_matrix=args.max_matrix), style=style)
     return 0
