@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -319,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
 
         tmp = Path(tempfile.mkdtemp(prefix="autodiff-viz-fuzz-"))
         cli_fixtures(tmp)
+        os.chdir(tmp)  # what a command writes by default (check's summary) stays there
         case = lambda seed: run_command(command_line(random.Random(seed), tmp))  # noqa: E731
     else:
         case = run_case

@@ -55,20 +55,23 @@ def test_the_fuzzer_detects_a_crash_and_an_unflagged_result(monkeypatch) -> None
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10 ** 9))
-def test_a_fuzzed_command_line_never_ends_in_a_traceback(tmp_path_factory, seed: int) -> None:
+def test_a_fuzzed_command_line_never_ends_in_a_traceback(tmp_path_factory, monkeypatch,
+                                                        seed: int) -> None:
     tmp = tmp_path_factory.getbasetemp() / "cli-fuzz"
     if not (tmp / "key.toml").exists():
         tmp.mkdir(exist_ok=True)
         fuzz.cli_fixtures(tmp)
+    monkeypatch.chdir(tmp)  # check's default summary files are written here
     import random
     argv = fuzz.command_line(random.Random(seed), tmp)
     out = fuzz.run_command(argv)
     assert out.kind in ("ok", "error"), f"seed {seed}: {out.detail}"
 
 
-def test_the_command_line_fuzzer_sees_successes_and_refusals(tmp_path) -> None:
+def test_the_command_line_fuzzer_sees_successes_and_refusals(tmp_path, monkeypatch) -> None:
     import random
     fuzz.cli_fixtures(tmp_path)
+    monkeypatch.chdir(tmp_path)
     kinds = [fuzz.run_command(fuzz.command_line(random.Random(seed), tmp_path)).kind
              for seed in range(200)]
     assert kinds.count("ok") > 15 and kinds.count("error") > 50 and "crash" not in kinds
