@@ -117,20 +117,28 @@ def assert_trace(expr: Any, at: Mapping[str, float], table: str, *, wrt: str | N
         fwd = {"seed": dict(seed)}
     out = {"output": output} if output else {}
     inferred = require is None
+    # The table is read against a key that asks everything a table can answer (the
+    # primal, forward and reverse traces, and a derivative formula for each input), so a
+    # line is read exactly as ``check`` reads it with a key that asks for it:
+    # ``dz/dx1 = cos(x1) + x2`` is a formula answer, not an adjoint without a value.
+    from .table_grader import TableGrader
+    inputs = load_key({**base, "ask": [{"kind": "trace"}]}).graph.input_names
+    probe: list[dict[str, Any]] = [{"kind": "trace"}, {"kind": "reverse", **out},
+                                   *({"kind": "formula", "wrt": x, **out} for x in inputs)]
+    if fwd:
+        probe.append({"kind": "forward", **fwd})
+    k = load_key({**base, "ask": probe})
+    tg = TableGrader(k, k.point(), table)
+    sections = {e.section for e in tg.entries}
+    formulas = [x for x in inputs if any(e.section == "formula" and e.target == x
+                                         for e in tg.entries)]
     if require is None:
-        probe = [{"kind": "trace"}, {"kind": "reverse", **out}]
-        if fwd:
-            probe.append({"kind": "forward", **fwd})
-        from .table_grader import TableGrader
-        k = load_key({**base, "ask": probe})
-        tg = TableGrader(k, k.point(), table)
-        sections = {e.section for e in tg.entries}
         seeds = {e.seed for e in tg.entries if e.section == "forward" and e.seed}
         require = [s for s, sec in (("trace", "primal"), ("forward", "forward"),
                                     ("reverse", "reverse")) if sec in sections]
         if "forward" in require and not fwd and len(seeds) == 1:
             fwd = {"seed": dict(next(iter(seeds)))}
-    asks = []
+    asks: list[dict[str, Any]] = []
     for s in require:
         if s == "forward":
             asks.append({"kind": "forward", **fwd})
@@ -138,8 +146,9 @@ def assert_trace(expr: Any, at: Mapping[str, float], table: str, *, wrt: str | N
             asks.append({"kind": "reverse", **out})
         else:
             asks.append({"kind": s})
+    asks = [{**a, "complete": not inferred} for a in asks]
+    asks += [{"kind": "formula", "wrt": x, **out} for x in formulas]
     if not asks:
         raise AssertionError("no steps found in the trace table: write one step per line, "
                              "e.g. w3 = w1*w2 = 6")
-    key = load_key({**base, "ask": [{**a, "complete": not inferred} for a in asks]})
-    _fail("trace table", check(key, table), reveal)
+    _fail("trace table", check(load_key({**base, "ask": asks}), table), reveal)

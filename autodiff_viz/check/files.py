@@ -17,11 +17,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import readfile
 from ..errors import LocatedInputError
 from .figures import Figure
 
 FORMATS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
-MAX_BYTES = 2_000_000
+MAX_BYTES = readfile.MAX_BYTES
+MAX_DEPTH = readfile.MAX_DEPTH
 
 
 def format_of(path: str | Path) -> str | None:
@@ -31,35 +33,10 @@ def format_of(path: str | Path) -> str | None:
 
 def read_text(path: str | Path, error_type: type[LocatedInputError] = LocatedInputError,
               what: str = "file") -> str:
-    """The file's text (UTF-8); clear errors for missing, binary or huge files."""
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise error_type(f"the {what} is a folder, not a file", path=str(p))
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise error_type(f"the {what} is too large ({size:,} bytes; the limit is "
-                             f"{MAX_BYTES:,})", path=str(p),
-                             hint="a trace table or answer file is a few kilobytes")
-        raw = p.read_bytes()
-    except OSError as err:
-        raise error_type(f"cannot read the {what}: {err.strerror or err}", path=str(p),
-                         hint="check the path and the file's permissions") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if b"\x00" in raw[:8192]:
-        raise error_type(f"the {what} is a binary file, not text", path=str(p),
-                         hint="submit a plain text, TOML, JSON or YAML file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        before = raw[:err.start]
-        line = before.count(b"\n") + 1
-        col = err.start - (before.rfind(b"\n") + 1) + 1
-        raise error_type(f"the {what} is not UTF-8 text (byte 0x{raw[err.start]:02x})",
-                         path=str(p), line=line, column=col,
-                         hint="save it as plain UTF-8 text (not a Word or PDF file)") from None
-    return text
+    """The file's text (UTF-8); clear errors for missing, binary or huge files, folders,
+    FIFOs and devices (:func:`autodiff_viz.readfile.read_text`: at most ``MAX_BYTES``
+    are read, whatever the file system says its size is)."""
+    return readfile.read_text(path, error_type, what, MAX_BYTES)
 
 
 def _toml_float(text: str) -> Figure:
@@ -72,7 +49,22 @@ def _json_float(text: str) -> Figure:
 
 def load_data(text: str, fmt: str, path: str | None = None,
               error_type: type[LocatedInputError] = LocatedInputError) -> Any:
-    """Parse TOML, JSON or YAML text; syntax errors show the line with a caret."""
+    """Parse TOML, JSON or YAML text; syntax errors show the line with a caret.
+
+    Text nested deeper than ``MAX_DEPTH`` brackets is refused before parsing (the
+    parsers recurse once per level), with an error naming the file and the limit.
+    """
+    what = {"ProblemKeyError": "key", "SubmissionError": "submission"}.get(
+        error_type.__name__, "file")
+    readfile.check_depth(text, fmt, path, error_type, what, MAX_DEPTH)
+    try:
+        return _load_data(text, fmt, path, error_type)
+    except RecursionError:
+        raise readfile.too_deep(path, error_type, what, MAX_DEPTH) from None
+
+
+def _load_data(text: str, fmt: str, path: str | None,
+               error_type: type[LocatedInputError]) -> Any:
     if fmt == "toml":
         try:
             import tomllib
@@ -100,7 +92,7 @@ def load_data(text: str, fmt: str, path: str | None = None,
                              hint="JSON needs double quotes and no trailing commas") from None
     if fmt == "yaml":
         return _load_yaml(text, path, error_type)
-    raise ValueError(f"unknown format {fmt!r}")
+    raise error_type(f"unknown format {fmt!r}", path=path, hint="use toml, json or yaml")
 
 
 def _load_yaml(text: str, path: str | None, error_type: type[LocatedInputError]) -> Any:

@@ -455,6 +455,7 @@ def load_key(source: Any) -> Key:
     elif isinstance(source, (str, Path)):
         s = str(source)
         is_path = isinstance(source, Path) or ("\n" not in s and "=" not in s
+                                               and "\x00" not in s and len(s) <= 4096
                                                and not s.lstrip().startswith("{"))
         if is_path:
             path = s

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from ..errors import ParseError, SubmissionError
@@ -28,6 +29,7 @@ from .figures import Figure
 from .symbols import Rewritten, rewrite
 from .read import Line, Piece
 
+MAX_FORMULA_NODES = 300  # a step's formula or working: a few dozen nodes in any table
 _NUMBER = re.compile(r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -77,8 +79,28 @@ class ParsedLine:
 def located(line: Line, message: str, col: int, width: int = 1,
             hint: str | None = None) -> SubmissionError:
     """An error pointing into ``line`` (not raised: it becomes an item's message)."""
-    return SubmissionError(message, path=None, source=line.source, line=line.lineno,
-                           column=col + 1, width=width, hint=hint)
+    err = SubmissionError(message, path=None, source=None, line=line.lineno,
+                          column=col + 1, width=width, hint=hint)
+    err.line_text = source_line(line.source, line.lineno)  # not the whole table split again
+    return err
+
+
+@lru_cache(maxsize=8)
+def _line_starts(source: str) -> list[int]:
+    return [0, *(m.end() for m in re.finditer("\n", source))]
+
+
+def source_line(source: str, lineno: int) -> str | None:
+    """Line ``lineno`` (1-based) of ``source``, without its end; None outside it.
+
+    The line starts are worked out once per text, so that a table with many unreadable
+    lines takes time linear in its length.
+    """
+    starts = _line_starts(source)
+    if not 0 < lineno <= len(starts):
+        return None
+    end = starts[lineno] - 1 if lineno < len(starts) else len(source)
+    return source[starts[lineno - 1]:end].rstrip()
 
 
 def parse_formula(line: Line, piece: Piece, known: Callable[[str], bool],
@@ -97,6 +119,10 @@ def parse_formula(line: Line, piece: Piece, known: Callable[[str], bool],
                       err.hint) from None
     if len(g.outputs) != 1 or "=" in rw.text:
         raise located(line, "one formula per part", piece.col(0))
+    if len(g.nodes) > MAX_FORMULA_NODES:  # grading a part takes time in its size squared
+        raise located(line, f"this part is too long to read: {len(g.nodes):,} numbers, names "
+                      f"and operations (a part is read up to {MAX_FORMULA_NODES})",
+                      piece.col(0), hint="write one step per line")
     return Formula(piece, rw, g, g.outputs[0][1])
 
 

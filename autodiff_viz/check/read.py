@@ -24,15 +24,32 @@ _HEADING = re.compile(r"^\s*(?:primal|forward|reverse|backward|tangent|adjoint|e
                       r"derivative|gradient)s?\b", re.IGNORECASE)
 _SKIP_SECTION = re.compile(r"^(?:graph|summary|gradient|jacobian|directional derivatives|flags|"
                            r"cost)\b", re.IGNORECASE)
-_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_SEPARATOR_CELL = re.compile(r":?-{2,}:?")
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+")
-_ANNOTATION = re.compile(r"\s{2,}\(?∂\S+/∂\S+?\)?\s*$|\s+\(\s*∂\S+/∂\S+?\s*\)\s*$")
+# (?<!\s): a run of spaces is tried from its start only (linear time on long runs)
+_ANNOTATION = re.compile(r"(?<!\s)\s{2,}\(?∂\S+/∂\S+?\)?\s*$|(?<!\s)\s+\(\s*∂\S+/∂\S+?\s*\)\s*$")
 _NUM = r"[-+−]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _ASSIGN = rf"[^\W\d][\w]*\s*=\s*{_NUM}"
-_PROBLEM = re.compile(rf"\s+at\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)\s*\.?\s*$")
+_PROBLEM = re.compile(rf"(?<!\s)\s+at\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)(?:\s*\.)?\s*$")
 _SEED = re.compile(rf"\bseed\s+(?P<pt>{_ASSIGN}(?:\s*,\s*{_ASSIGN})*)|\b(?:wrt|with respect to)"
                    rf"\s+(?P<wrt>[^\W\d]\w*)", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?P<out>[^\W\d]\w*)\b")
+
+
+# A trace table's line is under a few hundred characters, and a table a few hundred lines.
+# Longer lines, and the lines after MAX_LINES, are not read (each gets a note), so that
+# grading time is bounded whatever a file holds (a pasted data dump, a minified file).
+MAX_LINE_CHARS = 2_000
+MAX_LINES = 5_000  # steps, headings and prose lines read from one table
+MAX_TABLE_CHARS = 200_000  # characters read from one table
+
+
+def _is_separator_row(line: str) -> bool:
+    """A Markdown table's rule ``|---|:--:|`` (cells of dashes, with optional colons)."""
+    s = line.strip()
+    s = s[1:] if s.startswith("|") else s
+    s = s[:-1] if s.endswith("|") else s
+    return all(_SEPARATOR_CELL.fullmatch(c.strip()) for c in s.split("|"))
 
 
 @dataclass
@@ -41,7 +58,7 @@ class Line:
 
     lineno: int  # 1-based, in ``source``
     text: str  # the line as written (NFC)
-    kind: str  # "step", "heading", "problem" or "text"
+    kind: str  # "step", "heading", "problem", "text" or "skipped" (too long: see ``note``)
     lhs: Piece | None = None
     parts: list[Piece] = field(default_factory=list)
     source: str = ""  # the whole text it came from (for carets)
@@ -51,6 +68,7 @@ class Line:
     output: str | None = None  # headings: "Reverse trace for z"
     point: list[tuple[Piece, Piece]] | None = None  # problem line: (name, number) pairs
     section: str | None = None  # headings: primal / forward / reverse
+    note: str | None = None  # skipped lines: why the line was not read
 
 
 def _work(written: str) -> Piece:
@@ -66,7 +84,7 @@ def _work(written: str) -> Piece:
     s = "".join(chars).replace("`", " ").replace("$", " ").replace("≈", "=").replace("←", "=")
     s = s.replace(":=", " =")
     s = re.sub(r"(?<=\d[eE])−(?=\d)", "-", s)  # 2.6e−7 as the Unicode views print it
-    m = _ANNOTATION.search(s)
+    m = _ANNOTATION.search(s) if "∂" in s else None
     if m:
         s = s[:m.start()] + " " * (len(s) - m.start())
     hash_at = _comment_start(s)
@@ -139,12 +157,33 @@ def read_table(text: str, origin: str = "") -> list[Line]:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     raw = _joined(text.split("\n"))
     out: list[Line] = []
+    long = {k for k, line in enumerate(raw) if len(line) > MAX_LINE_CHARS}
     header_rows = {k for k in range(len(raw) - 1)
-                   if raw[k].lstrip().startswith("|") and _SEPARATOR_ROW.match(raw[k + 1])}
-    header_rows |= _latex_header_rows(raw)
+                   if k + 1 not in long and raw[k].lstrip().startswith("|")
+                   and _is_separator_row(raw[k + 1])}
+    header_rows |= _latex_header_rows(raw, long)
     in_code = skipping = False
+    chars = 0
     for k, line in enumerate(raw):
         n = k + 1
+        if k in long:
+            out.append(Line(n, line[:60] + "…", "skipped", source=text, origin=origin,
+                            note=f"line {n} was not read: it is {len(line):,} characters long "
+                                 f"(a line is read up to {MAX_LINE_CHARS:,} characters)"))
+            continue
+        chars += len(line) + 1
+        if (len(out) >= MAX_LINES or chars > MAX_TABLE_CHARS) and line.strip():
+            rest = sum(1 for j, x in enumerate(raw[k:], k) if x.strip() and j not in long)
+            why = (f"a table is read up to {MAX_LINES:,} lines" if len(out) >= MAX_LINES
+                   else f"a table is read up to {MAX_TABLE_CHARS:,} characters")
+            out.append(Line(n, line[:60], "skipped", source=text, origin=origin,
+                            note=f"lines {n:,} to {len(raw):,} were not read ({rest:,} with "
+                                 f"text): {why}"))
+            out.extend(Line(j + 1, raw[j][:60] + "…", "skipped", source=text, origin=origin,
+                            note=f"line {j + 1} was not read: it is {len(raw[j]):,} characters "
+                                 f"long (a line is read up to {MAX_LINE_CHARS:,} characters)")
+                       for j in sorted(long) if j > k)
+            break
         stripped = line.strip()
         if stripped.startswith(("```", "~~~")):
             in_code = not in_code
@@ -161,7 +200,7 @@ def read_table(text: str, origin: str = "") -> list[Line]:
             continue
         if skipping:
             continue
-        if _SEPARATOR_ROW.match(line) and "|" in line or k in header_rows:
+        if "|" in line and _is_separator_row(line) or k in header_rows:
             out.append(Line(n, line, "text", source=text, origin=origin))
             continue
         if not in_code and line.count("`") >= 2 and not re.fullmatch(r"\s*(?:[-*+]\s+)?`[^`]*`\s*", line):
@@ -182,35 +221,54 @@ def read_table(text: str, origin: str = "") -> list[Line]:
     return out
 
 
-_LATEX_ROW_END = re.compile(r"\\\\\s*(?:\[[^\]]*\])?\s*$")
+_LATEX_ROW_END = re.compile(r"\\\\(?:\s*\[[^\]]*\])?\s*$")
 _CONTINUES = ("+", "-", "−", "&", "=", "\\cdot", "\\times")
 _RULE = re.compile(r"^\s*\\(?:hline|toprule|midrule|bottomrule|cline|begin\{tabular)")
 
 
 def _joined(raw: list[str]) -> list[str]:
     """A LaTeX statement broken over lines (``... = a`` then ``  + b = 2.58 \\\\``) as one
-    line, on its first line's number; the lines it took stay, empty."""
+    line, on its first line's number; the lines it took stay, empty.
+
+    Linear in the text: the pieces are joined once, and whether the statement goes on is
+    worked out from the piece just added (LaTeX and ``=`` stay once seen; a row ends with
+    the last piece).
+    """
     out = list(raw)
-    head = None
+    head: int | None = None
+    pieces: list[str] = []
+    latex = equals = False
+
+    def close() -> None:
+        if head is not None and len(pieces) > 1:
+            out[head] = " ".join(pieces)
+
     for k, line in enumerate(raw):
         stripped = line.strip()
         if head is not None and stripped.startswith(_CONTINUES):
-            out[head] = out[head].rstrip() + " " + stripped
+            pieces.append(stripped)
             out[k] = ""
+            piece = stripped
         else:
-            head = k
-        cur = out[head]
-        if not (is_latex(cur) and "=" in cur and not _LATEX_ROW_END.search(cur)
-                and not cur.strip().startswith(("%", "\\begin", "\\end"))):
-            head = None
+            close()
+            head, pieces = k, [line.rstrip()]
+            latex = equals = False
+            piece = line
+        latex = latex or is_latex(piece)
+        equals = equals or "=" in piece
+        if not (latex and equals and not _LATEX_ROW_END.search(piece)
+                and not raw[head].strip().startswith(("%", "\\begin", "\\end"))):
+            close()
+            head, pieces = None, []
+    close()
     return out
 
 
-def _latex_header_rows(raw: list[str]) -> set[int]:
+def _latex_header_rows(raw: list[str], long: set[int] = frozenset()) -> set[int]:  # type: ignore[assignment]
     """The header row of a LaTeX tabular (between its top rule and its mid rule)."""
     rows = set()
     for k, line in enumerate(raw):
-        if "&" not in line or not _LATEX_ROW_END.search(line):
+        if k in long or "&" not in line or not _LATEX_ROW_END.search(line):
             continue
         before = next((raw[j] for j in range(k - 1, -1, -1) if raw[j].strip()), "")
         after = next((raw[j] for j in range(k + 1, len(raw)) if raw[j].strip()), "")

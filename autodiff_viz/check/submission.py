@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import SubmissionError
+from ..readfile import binary_reason
 from .files import format_of, load_data, read_text
+from .read import MAX_LINE_CHARS
 
 TABLE_FIELDS = ("trace", "table", "forward", "reverse", "primal", "steps")
-_STUDENT_LINE = re.compile(r"^\s*#*\s*student\s*[:=]\s*(?P<name>\S.*?)\s*$", re.IGNORECASE)
+_STUDENT_LINE = re.compile(r"(?:#+\s*)?student\s*[:=]\s*(?P<name>\S.*)", re.IGNORECASE)
 
 
 @dataclass
@@ -48,9 +50,7 @@ def load_submission(source: Any, student: str | None = None,
         return source
     if isinstance(source, Mapping):
         sub = _structured(source, None, "dict", table_fields)
-    elif isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                     and "=" not in source and source.strip()
-                                     and not source.lstrip().startswith("{")):
+    elif isinstance(source, Path) or (isinstance(source, str) and looks_like_path(source)):
         path = str(source)
         text = read_text(path, SubmissionError, "submission")
         fmt = format_of(path)
@@ -66,6 +66,10 @@ def load_submission(source: Any, student: str | None = None,
         if sub.student is None:
             sub.student = Path(path).stem
     elif isinstance(source, str):
+        reason = binary_reason(source)
+        if reason is not None:
+            raise SubmissionError(f"the submission is binary, not text: {reason}",
+                                  hint="give a trace table's text, a dict or a path")
         if source.lstrip().startswith("{"):
             data = load_data(source, "json", None, SubmissionError)
             if not isinstance(data, Mapping):
@@ -81,6 +85,16 @@ def load_submission(source: Any, student: str | None = None,
     return sub
 
 
+def looks_like_path(text: str) -> bool:
+    """Is a string a file's path rather than a table's or a JSON object's text?
+
+    One line, no ``=``, not JSON, no NUL byte and no longer than a path can be.
+    """
+    return ("\n" not in text and "=" not in text and "\x00" not in text
+            and 0 < len(text) <= 4096 and bool(text.strip())
+            and not text.lstrip().startswith("{"))
+
+
 def _text(text: str, origin: str) -> Submission:
     if not text.strip():
         raise SubmissionError("the submission is empty", path=origin or None,
@@ -88,7 +102,9 @@ def _text(text: str, origin: str) -> Submission:
     student = None
     lines = text.split("\n")
     for k, line in enumerate(lines):
-        m = _STUDENT_LINE.match(line)
+        if len(line) > MAX_LINE_CHARS or "student" not in line.lower():
+            continue  # a line too long is not read (read.py says so in a note)
+        m = _STUDENT_LINE.fullmatch(line.strip())
         if m:
             student = student or m.group("name").strip().strip("\"'")
             lines[k] = ""

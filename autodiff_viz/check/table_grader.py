@@ -48,7 +48,8 @@ class TableGrader(PrimalJudging, ChainJudging):
         self.tol: Tolerance = key.tolerance
         self.ex: Expected = key.expected(point)
         self.lines = read_table(text, origin) if isinstance(text, str) else text
-        self.notes: list[str] = []
+        self.notes: list[str] = [ln.note for ln in self.lines  # lines too long to read
+                                 if ln.kind == "skipped" and ln.note]
         self.map: dict[str, int] = {}  # student primal name -> node
         self.how: dict[str, str] = {}  # how the name was matched
         self.node_name: dict[int, str] = {}  # node -> the student's (first) name for it
