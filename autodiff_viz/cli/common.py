@@ -152,15 +152,10 @@ def read_source(expr: str) -> str:
                                   "autodiff-viz trace - --at x1=2,x2=3")
         return text
     if expr.startswith("@"):
+        from ..readfile import read_text  # bounded: a regular file of at most 2 MB (issue 10)
+
         path = Path(expr[1:])
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise InputError(f"cannot read {path}: {err.strerror}",
-                             hint="check the file name after '@'") from None
-        except UnicodeDecodeError:
-            raise InputError(f"cannot read {path}: it is not UTF-8 text",
-                             hint="save the expression as a UTF-8 text file") from None
+        return read_text(path, InputError, name=str(path), hint="check the file name after '@'")
     return expr
 
 
@@ -258,22 +253,24 @@ def merge_assignments(texts: str | list[str] | None, what: str = "--at") -> dict
 
 def _read_table(path: Path, what: str) -> dict[str, Any]:
     from ..errors import InputError, LocatedInputError
+    from ..readfile import check_depth, read_bytes, require_regular, too_deep  # issue 10
 
     if path.suffix.lower() == ".npz":  # numpy's archive of named arrays
         import numpy as np
+        require_regular(path, InputError, name=f"{what}: {path}")  # not a FIFO or device
         try:
             with np.load(path, allow_pickle=False) as archive:
                 return {k: archive[k].tolist() for k in archive.files}
         except (OSError, ValueError) as err:
             raise InputError(f"{what}: cannot read {path} as a numpy .npz archive: {err}",
                              hint="write it with numpy.savez(path, W=..., x=...)") from None
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"{what}: cannot read {path}: {err.strerror}",
-                         hint="check the file name") from None
+    try:  # bounded: a regular file of at most 2 MB, nested at most 100 deep (issue 10)
+        raw = read_bytes(path, InputError, name=str(path), hint="check the file name")
+    except InputError as err:
+        raise InputError(f"{what}: {err.message}", hint=err.hint) from None
     toml = path.suffix.lower() == ".toml"
     text = raw.decode("utf-8", errors="replace")
+    check_depth(text, "toml" if toml else "json", error_type=InputError, name=f"{what}: {path}")
     try:
         if toml:
             try:
@@ -283,6 +280,8 @@ def _read_table(path: Path, what: str) -> dict[str, Any]:
             data = tomllib.loads(text)
         else:
             data = json.loads(text)
+    except RecursionError:
+        raise too_deep(None, InputError, name=f"{what}: {path}") from None
     except ValueError as err:
         line, column, msg = _error_position(err)
         raise LocatedInputError(f"{what}: {path} is not valid {'TOML' if toml else 'JSON'}: {msg}",
