@@ -542,3 +542,33 @@ def test_brackets_in_strings_and_comments_do_not_count() -> None:
     assert nesting_depth('a = "[[[[" # [[[[\nb = [[1]]\nc = """\n[[[[\n"""', "toml") == 2
     assert nesting_depth('{"a": "\\"[[[", "b": [1]}', "json") == 2
     assert nesting_depth("[[ask]]\nkind = 'x[['", "toml") == 2
+
+
+def test_the_command_line_keeps_what_was_graded_and_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from autodiff_viz.cli import main
+
+    names = ten(tmp_path / "class")
+    (tmp_path / "class" / ".hidden.txt").write_text("w1 = 2")
+    monkeypatch.chdir(tmp_path)
+    argv = ["check", str(KEY), "class", "--jobs", "1", "--gradescope", "gs/"]
+    counting(monkeypatch, stop_after=4)
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted: 4 of 10 submissions graded" in err and "Traceback" not in err
+    assert csv_names(tmp_path / "check-summary.csv")[:4] == names[:4]
+    assert len(os.listdir(tmp_path / "gs")) == 4
+
+    calls = counting(monkeypatch)
+    main(argv)
+    out = capsys.readouterr().out
+    assert calls == names[4:]  # the rerun grades only the six left
+    assert "4 submissions unchanged since" in out
+    assert "- .hidden.txt" in out and "skipped" in out  # named, not silently dropped
+    graded = [n for n in csv_names(tmp_path / "check-summary.csv") if n != ".hidden.txt"]
+    assert graded == names and len(os.listdir(tmp_path / "gs")) == 10
+
+    calls = counting(monkeypatch)
+    main(argv + ["--no-resume"])
+    assert calls == names

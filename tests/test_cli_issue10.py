@@ -547,10 +547,23 @@ def test_an_unreadable_standard_input_is_an_input_error(monkeypatch, capsys) -> 
     from autodiff_viz.cli import main
 
     class Broken:
-        def read(self) -> str:
+        def read(self, size: int = -1) -> str:
             raise OSError(5, "Input/output error")
 
     monkeypatch.setattr("sys.stdin", Broken())
     assert main(["trace", "-", "--at", "x=1"]) == 2
     err = capsys.readouterr().err
     assert "cannot read standard input" in err and "Traceback" not in err
+
+
+def test_standard_input_is_read_with_a_limit(monkeypatch, capsys) -> None:
+    import io
+
+    from autodiff_viz.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("x*" * 1_500_000 + "x"))  # 3 MB
+    assert main(["trace", "-", "--at", "x=1"]) == 2
+    assert "too large" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("x^2\n"))
+    assert main(["grad", "-", "--at", "x=3"]) == 0
+    assert "6" in capsys.readouterr().out  # d(x^2)/dx at 3

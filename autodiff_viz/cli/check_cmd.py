@@ -52,6 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folders: the summary JSON with every report (default: check-summary.json)")
     p.add_argument("--no-summary", action="store_true",
                    help="folders: do not write the summary CSV and JSON")
+    p.add_argument("--no-resume", action="store_true",
+                   help="folders: grade every submission again (by default a rerun keeps "
+                        "the rows of the summary JSON whose file and key are unchanged, so "
+                        "a run stopped with Ctrl-C goes on where it stopped)")
     p.add_argument("--reports", metavar="DIR", default=None,
                    help="folders: also write each student's report as Markdown in DIR")
     p.add_argument("--gradescope", metavar="PATH", default=None,
@@ -135,34 +139,24 @@ def _isatty(stream: Any) -> bool:
 
 
 def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
-    from ..check.batch import (grade_folder, gradescope_folder, report_from_dict, summary_csv,
-                               summary_json, write_gradescope_folder, write_json)
-    from ..check.report import report_markdown
+    from ..check.batch import BatchOutputs, grade_folder, gradescope_folder
     from ..errors import InputError
 
     if args.gradescope:  # refuse a results.json before grading: Gradescope's is per student
         gradescope_folder(args.gradescope, folder)
-    outputs = [] if args.no_summary else [args.csv, args.json]
-    outputs += [p for p in (args.gradescope,) if p]
-    if args.reports:
-        outputs.append(args.reports)
-    result = grade_folder(key, folder, jobs=args.jobs, exclude=outputs)
+    # every file is written as results arrive (atomically), so Ctrl-C keeps what was graded
+    # and a rerun resumes from the summary JSON
+    outputs = BatchOutputs(csv=None if args.no_summary else args.csv,
+                           json=None if args.no_summary else args.json,
+                           reports=args.reports, gradescope=args.gradescope,
+                           reveal=not args.hide_expected)
+    result = grade_folder(key, folder, jobs=args.jobs, outputs=outputs,
+                          resume=not args.no_resume)
     if not result.rows:
         raise InputError(f"no submissions in {folder}",
                          hint="put one file per student in the folder (or one folder per student)")
-    if not args.no_summary:
-        Path(args.csv).write_text(summary_csv(result), encoding="utf-8")
-        write_json(args.json, summary_json(result, getattr(key, "path", None)))
-    written = write_gradescope_folder(result.rows, args.gradescope) if args.gradescope else []
-    if args.reports:
-        out = Path(args.reports)
-        out.mkdir(parents=True, exist_ok=True)
-        for r in result.rows:
-            name = r["submission"].replace("/", "_").rstrip("_") + ".md"
-            text = (report_markdown(report_from_dict(r["report"]), reveal=not args.hide_expected)
-                    if r["report"] else f"**Could not be graded:** {r['error']}\n")
-            (out / name).write_text(text + "\n", encoding="utf-8")
-    width = max(len(r["submission"]) for r in result.rows)
+    written = result.rows if args.gradescope else []  # one results file per submission
+    width = max(len(r["submission"]) for r in result.rows + result.skipped)
     for r in result.rows:
         if r["status"] == "graded":
             mark = "✓" if r["all_correct"] else "✗"
@@ -175,6 +169,8 @@ def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
     print(f"\n{n} submission{'s' if n != 1 else ''}: {perfect} all correct, "
           f"{n - perfect - errs} with mistakes, {errs} could not be graded "
           f"({result.seconds:.2f} s, {result.per_second:.0f} per second)")
+    for row in result.skipped:
+        print(f"- {row['submission']:<{width}}  skipped: {row['error'].splitlines()[0]}")
     for note in result.notes:
         print(f"note: {note}")
     if not args.no_summary:

@@ -141,9 +141,11 @@ def read_source(expr: str) -> str:
     from ..errors import InputError
 
     if expr == "-":
+        from ..readfile import read_stdin  # bounded: at most 2 MB, UTF-8 text, no NUL
+
         try:
-            text = sys.stdin.read()
-        except (OSError, UnicodeDecodeError) as err:
+            text = read_stdin(InputError, "standard input (EXPR is '-')")
+        except OSError as err:
             raise InputError(f"cannot read standard input (EXPR is '-'): {err}",
                              hint="pipe UTF-8 text in, or give the expression itself") from None
         if not text.strip():
