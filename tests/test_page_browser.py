@@ -164,6 +164,8 @@ def test_clicking_a_node_jumps_to_its_step_and_shows_its_partials(browser, worke
     pg.page.click("#graph g#n1")                          # w2: its adjoint's step
     assert pg.state() == ("reverse", 4)
     assert pg.row("result") == "w̄2 = w̄4·w1 = 1·2 = 2"
+    pg.page.click("#graph g#n3")                          # w4 = w1·w2: its own partials
+    assert pg.row("local partials") == "∂w4/∂w1 = w2 = 3, ∂w4/∂w2 = w1 = 2"
     pg.close()
 
 

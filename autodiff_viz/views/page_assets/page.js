@@ -178,12 +178,7 @@
       }
       rows.push(["stores", n.kind === "op" ? once(n.name, restyle(n.formula), withValues(n),
         inline(n.value)) : once(n.name, n.variable || "", "", inline(n.value)), "result"]);
-      var parts = n.partials.map(function (q) {
-        var v = q.value === null ? "" : inline(q.value);
-        return once(dname(n.name, q.parent), restyle(q.formula), "", v);
-      });
-      rows.push(["local partials", parts.length ? parts.join(", ") :
-        "none (" + (n.kind === "op" ? "constants only" : "an input") + ")"]);
+      rows.push(["local partials", partialsText(n)]);
       return { title: title, rows: rows, reads: reads, edge: null };
     }
     var rec = record(p, s.node), fw = p.kind === "forward";
@@ -228,7 +223,16 @@
       var note = resultNote(p, s.node);
       if (note) rows.push(["is", note, "result"]);
     }
+    rows.push(["local partials", partialsText(n)]);
     return { title: title, rows: rows, reads: reads, edge: edge };
+  }
+  function partialsText(n) {                        // ∂w4/∂w1 = w2 = 3, ∂w4/∂w2 = w1 = 2
+    var parts = n.partials.map(function (q) {
+      return once(dname(n.name, q.parent), restyle(q.formula), "",
+                  q.value === null ? "" : inline(q.value));
+    });
+    return parts.length ? parts.join(", ") :
+      "none (" + (n.kind === "op" ? "constants only" : "an input") + ")";
   }
   function resultNote(p, id) {
     var n = nodeById(id);
