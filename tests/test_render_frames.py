@@ -73,26 +73,69 @@ def test_forward_and_primal_frames_highlight_the_edges_into_the_node(t: av.Trace
     assert highlighted(prim[4])[1] == [(4, 0), (4, 1)]  # w5 = w3 + w4
 
 
-def test_values_stored_so_far_are_filled_in_and_the_rest_blank(t: av.Trace) -> None:
-    srcs = [src for _, src in frame_sources(t, "primal")]
-    third = srcs[2]  # w1, w2, w3 computed
-    assert "value 0.9093" in lines_of(node_text(third, 2))
-    assert "value _" in lines_of(node_text(third, 3))  # 6 and 6.909 not yet: as wide blanks
-    assert "value _____" in lines_of(node_text(third, 4))
-    assert "0.9093" in table_text(third) and "6.909" not in table_text(third)
+def hidden(frame: str, full: str) -> list[str]:
+    """What a frame's line leaves blank, read from the full picture's line: each run of
+    blanks (``_``) where the two differ. Anywhere else the frame must show what the
+    full picture shows, and a blank is exactly as wide as what it hides."""
+    if frame == full:
+        return []
+    assert len(frame) == len(full), (frame, full)  # a blank is as wide as its number
+    runs = [(m.start(), m.end()) for m in re.finditer(r"_+", frame)]
+    for i, (a, b) in enumerate(zip(frame, full)):
+        assert a == b or any(s <= i < e for s, e in runs), (frame, full)  # only blanks differ
+    return [full[s:e] for s, e in runs if frame[s:e] != full[s:e]]
 
+
+def number(text: str) -> float:
+    """The number a picture shows (either minus sign), e.g. ``−0.4161``."""
+    return float(text.strip().replace("\u2212", "-").split()[-1])
+
+
+def blanks(frame: str, full: str) -> list[list[str]]:
+    """:func:`hidden` of every line of a node's, edge's or table's text."""
+    a, b = lines_of(frame), lines_of(full)
+    assert len(a) == len(b), (a, b)
+    return [h for x, y in zip(a, b) if (h := hidden(x, y))]
+
+
+@pytest.mark.parametrize("kind", ["primal", "reverse"])
+def test_values_stored_so_far_are_filled_in_and_the_rest_blank(t: av.Trace, kind: str) -> None:
+    # However the pictures are styled: frame j shows exactly what the full picture shows,
+    # except the numbers steps j+1.. store, left blank (as wide as the number).
+    steps = steps_of(t, kind)
+    full = t.to_dot(mode=kind)
+    for j, (_, src) in enumerate(frame_sources(t, kind)):
+        later = {s.node: (s.value if kind == "primal" else s.adjoint) for s in steps[j + 1:]}
+        for i in range(5):
+            gone = blanks(node_text(src, i), node_text(full, i))
+            if i not in later:
+                assert gone == [], (j, i, gone)
+            else:  # one blank: the number stored later, e.g. 0.9093 or 2.584
+                assert len(gone) == 1 and len(gone[0]) == 1, (j, i, gone)
+                assert number(gone[0][0]) == pytest.approx(later[i], rel=1e-3, abs=1e-4)
+        # the table: the same numbers blank in their rows (nothing else)
+        shown = lines_of(table_text(src))
+        for row, whole in zip(shown, lines_of(table_text(full))):
+            node = int(whole.split()[0][1:]) - 1 if re.match(r"w\d ", whole) else None
+            for cut in hidden(row, whole):
+                assert node in later, (j, row, whole)
+                assert number(cut) == pytest.approx(later[node], rel=1e-3, abs=1e-4)
+        if kind == "reverse":  # an edge's term is blank until the step that adds it
+            done = {(x.child, x.position) for s in steps[:j + 1] for x in s.terms}
+            for s in steps:
+                for x in s.terms:
+                    gone = blanks(edge_text(src, x.child, x.position),
+                                  edge_text(full, x.child, x.position))
+                    if (x.child, x.position) in done:
+                        assert gone == []
+                    else:  # the whole term, its value last: adjoint x partial
+                        assert len(gone) == 1 and len(gone[0]) == 1, gone
+                        assert number(gone[0][0]) == pytest.approx(x.value, abs=1e-4)
+    # spot checks against the worked example's numbers, by hand
+    prim = [src for _, src in frame_sources(t, "primal")]
+    assert "0.9093" in node_text(prim[2], 2) and "6.909" not in table_text(prim[3])
     rev = [src for _, src in frame_sources(t, "reverse")]
-    assert lines_of(node_text(rev[0], 4))[-1] == "dz/dw5 1"
-    assert lines_of(node_text(rev[0], 0))[-1] == "dz/dw1 _____"  # 2.584 blank
-    assert lines_of(node_text(rev[0], 0))[1] == "value 2"  # primal values all known
-    assert lines_of(edge_text(rev[0], 3, 0))[1] == "_" * len("dz/dw1 += 1*3 = 3")
-    assert lines_of(edge_text(rev[1], 4, 1))[1] == "dz/dw4 += 1*1 = 1"
-    assert lines_of(edge_text(rev[3], 3, 0))[1] == "_" * len("dz/dw1 += 1*3 = 3")
-    # the gradient fills in as each input's adjoint is finished
-    assert "dz/dx2 _" in " ".join(lines_of(table_text(rev[2])))
-    assert "dz/dx2 2" in " ".join(lines_of(table_text(rev[3])))
-    assert "dz/dx1 _____" in " ".join(lines_of(table_text(rev[3])))
-    assert "dz/dx1 2.584" in " ".join(lines_of(table_text(rev[4])))
+    assert "2.584" not in table_text(rev[3]) and "2.584" in table_text(rev[4])
 
 
 def test_last_frame_has_every_number_of_the_full_picture(t: av.Trace) -> None:
@@ -106,10 +149,12 @@ def test_last_frame_has_every_number_of_the_full_picture(t: av.Trace) -> None:
 
 
 def test_captions_are_the_steps_equations(t: av.Trace) -> None:
-    assert captions(t, "reverse")[4] == ("step 5/5: dz/dw1 = dz/dw4*dw4/dw1 + "
-                                         "dz/dw3*dw3/dw1 = 1*3 + 1*(-0.4161) = 2.584")
+    assert captions(t, "reverse")[4] == ("step 5/5: w̄1 = w̄4·w2 + w̄3·cos(w1) = "
+                                         "1·3 + 1·(\u22120.4161) = 2.584")
+    assert captions(t, "reverse", style="text")[4] == (
+        "step 5/5: dz/dw1 = dz/dw4*dw4/dw1 + dz/dw3*dw3/dw1 = 1*3 + 1*(-0.4161) = 2.584")
     assert captions(t, "primal")[2] == "step 3/5: w3 = sin(w1) = sin(2) = 0.9093"
-    assert captions(t, "forward")[3].endswith("= 0 + 2 = 2")
+    assert captions(t, "forward")[3].endswith("= 0·3 + 1·2 = 2")  # both factors (issue 11)
     with pytest.raises(InputError, match="unknown pass"):
         captions(t, "sideways")
 
@@ -135,7 +180,7 @@ def test_dot_frames_are_written_without_graphviz(t: av.Trace, tmp_path: Path,
     index = (tmp_path / "f" / "index.md").read_text()
     links = re.findall(r"\[(frame_\d+\.dot)\]", index)
     assert links == [Path(p).name for p in paths]  # in order
-    assert "## Step 4/5\n\n`dw4/dx2 = dw1/dx2*w2 + dw2/dx2*w1 = 0 + 2 = 2`\n" in index
+    assert "## Step 4/5\n\n`ẇ4 = ẇ1·w2 + ẇ2·w1 = 0·3 + 1·2 = 2`\n" in index
     page = (tmp_path / "f" / "index.html").read_text()
     assert re.findall(r'href="(frame_\d+\.dot)"', page) == links
 
@@ -193,5 +238,5 @@ def test_png_frames(t: av.Trace, tmp_path: Path) -> None:
     assert len(paths) == 5
     assert all(Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
     index = (tmp_path / "index.md").read_text()
-    assert "## Step 1/5\n\n`dz/dw5 = 1`\n\n![step 1/5](frame_001.png)\n" in index
+    assert "## Step 1/5\n\n`w̄5 = 1`\n\n![step 1/5](frame_001.png)\n" in index
     assert index.count("![step ") == 5

@@ -53,14 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-table-rows", type=int, default=MAX_TABLE_ROWS, metavar="N",
                    help="past N nodes the table lists only inputs and outputs "
                         f"(default: {MAX_TABLE_ROWS})")
-    p.add_argument("--frames", metavar="DIR", default=None,
-                   help="write one image per step of a pass into DIR (frame_001.svg, ...) "
-                        "and an index (index.md, index.html)")
-    p.add_argument("--pass", dest="frames_pass", choices=("primal", "forward", "reverse"),
-                   default=None,
-                   help="the pass --frames draws (default: --mode; both means reverse)")
-    p.add_argument("--max-frames", type=int, default=MAX_FRAMES, metavar="N",
-                   help=f"refuse passes of more than N steps (default: {MAX_FRAMES})")
+    add_frames_options(p, MAX_FRAMES)
     add_matrix_option(p)
     p.add_argument("--params", metavar="NAMES", default=None,
                    help="inputs drawn as parameters (their own colour), e.g. W,c,w,b "
@@ -78,7 +71,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..views.dot_render import TIMEOUT, dot_to_bytes, format_of, write_output
-    from ..views.frames import write_frames
     from ..views.graphviz import trace_to_dot
 
     for name in ("max_edge_labels", "max_table_rows", "max_frames", "dpi"):
@@ -94,15 +86,8 @@ def run(args: argparse.Namespace) -> int:
                    max_edge_labels=args.max_edge_labels, max_table_rows=args.max_table_rows,
                    max_matrix=args.max_matrix,
                    params=split_names(args.params) if args.params is not None else None)
-    if args.frames is not None:
-        fkind = args.format or (kind if args.out not in (None, "-") else "svg")
-        paths = write_frames(t, args.frames, kind=args.frames_pass, format=fkind,
-                             dpi=args.dpi, timeout=args.timeout,
-                             max_frames=args.max_frames, **options)
-        print(f"wrote {len(paths)} frame{'s' if len(paths) != 1 else ''} to {args.frames} "
-              "(index: index.md, index.html)", file=sys.stderr)
-        if args.out is None:
-            return 0
+    if write_frame_outputs(t, args, kind, options) and args.out is None:
+        return 0
     data = dot_to_bytes(trace_to_dot(t, mode=args.mode, **options), kind, dpi=args.dpi,
                         timeout=args.timeout)
     if args.out in (None, "-"):
@@ -115,3 +100,59 @@ def run(args: argparse.Namespace) -> int:
     write_output(data, args.out)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+# -- step frames: --frames DIR, --frames-pdf, --frames-svg, --frames-gif ---------------------
+FRAME_FILES = (("pdf", "one PDF, a page per step of the pass"),
+               ("svg", "one animated SVG (opens in a browser), a frame per step"),
+               ("gif", "one animated GIF, a frame per step"))
+
+
+def add_frames_options(p: argparse.ArgumentParser, max_frames: int) -> None:
+    """The options of step frames (see docs/render.md, "Step frames")."""
+    from ..views.animate import FRAME_SECONDS
+
+    p.add_argument("--frames", metavar="DIR", default=None,
+                   help="write one image per step of a pass into DIR (frame_001.svg, ...) "
+                        "and an index (index.md, index.html)")
+    for kind, what in FRAME_FILES:
+        p.add_argument(f"--frames-{kind}", metavar="FILE", default=None,
+                       help=f"write the frames as {what}" + (" (needs pypdf)" if kind == "pdf"
+                                                             else " (needs Pillow)"
+                                                             if kind == "gif" else ""))
+    p.add_argument("--frame-seconds", type=float, default=FRAME_SECONDS, metavar="SECONDS",
+                   help="how long the animations show each step "
+                        f"(default: {FRAME_SECONDS:g})")
+    p.add_argument("--pass", dest="frames_pass", choices=("primal", "forward", "reverse"),
+                   default=None,
+                   help="the pass the frames draw (default: --mode; both means reverse)")
+    p.add_argument("--max-frames", type=int, default=max_frames, metavar="N",
+                   help=f"refuse passes of more than N steps (default: {max_frames})")
+
+
+def write_frame_outputs(t: object, args: argparse.Namespace, kind: str,
+                        options: dict[str, object]) -> bool:
+    """Write what the frame options ask for; False when they ask for nothing."""
+    from ..views.animate import check_file, check_seconds, write_frames_file
+    from ..views.frames import write_frames
+
+    files = [(k, getattr(args, f"frames_{k}")) for k, _ in FRAME_FILES]
+    files = [(k, path) for k, path in files if path is not None]
+    if args.frames is None and not files:
+        return False
+    check_seconds(args.frame_seconds)  # all checked before anything is drawn:
+    for fmt, path in files:  # the file names, and pypdf / Pillow installed
+        check_file(path, fmt)
+    common = dict(kind=args.frames_pass, timeout=args.timeout, max_frames=args.max_frames,
+                  **options)
+    if args.frames is not None:
+        fkind = args.format or (kind if args.out not in (None, "-") else "svg")
+        paths = write_frames(t, args.frames, format=fkind, dpi=args.dpi,  # type: ignore[arg-type]
+                             **common)  # type: ignore[arg-type]
+        print(f"wrote {len(paths)} frame{'s' if len(paths) != 1 else ''} to {args.frames} "
+              "(index: index.md, index.html)", file=sys.stderr)
+    for fmt, path in files:
+        write_frames_file(t, path, format=fmt, seconds=args.frame_seconds,  # type: ignore[arg-type]
+                          dpi=args.dpi, **common)  # type: ignore[arg-type]
+        print(f"wrote {path}", file=sys.stderr)
+    return True
