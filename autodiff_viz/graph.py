@@ -78,13 +78,22 @@ class Graph:
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
 
-    @property
+    @cached_property
     def input_names(self) -> list[str]:
+        """The inputs' names in order (computed once: the graph does not change)."""
         return [self.nodes[i].name for i in self.inputs]  # type: ignore[misc]
 
     @property
     def output_names(self) -> list[str]:
         return [name for name, _ in self.outputs]
+
+    @cached_property
+    def output_ids(self) -> dict[str, int]:
+        """Output name -> its node (the first output of that name)."""
+        ids: dict[str, int] = {}
+        for name, i in self.outputs:
+            ids.setdefault(name, i)
+        return ids
 
     @cached_property
     def children(self) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -119,9 +128,9 @@ class Graph:
                     f"({', '.join(self.output_names)})",
                     hint="choose one with output=NAME (--output NAME on the command line)")
             return self.outputs[0][1]
-        for oname, i in self.outputs:
-            if oname == name:
-                return i
+        i = self.output_ids.get(name)
+        if i is not None:
+            return i
         if name in self.names:
             return self.names[name]
         raise InputError(f"unknown output {name!r}",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -64,15 +64,46 @@ class ForwardRecord:
     flags: dict[int, list[str]] = field(default_factory=dict)  # "tangent-overflow"
 
 
+class NodeMap(Sequence):  # type: ignore[type-arg]
+    """Per-node results of a pass that visits only some nodes: ``m[i]`` is what the pass
+    stored for node ``i``, or ``default``; ``len(m)`` is the number of nodes. It costs
+    what the pass stored, not the size of the graph.
+
+    >>> m = NodeMap({2: 5.0}, 4, 0.0)
+    >>> list(m), m[2], m[-1], len(m)
+    ([0.0, 0.0, 5.0, 0.0], 5.0, 0.0, 4)
+    """
+
+    __slots__ = ("stored", "_n", "_default")
+
+    def __init__(self, stored: dict[int, Any], n: int, default: Any) -> None:
+        self.stored, self._n, self._default = stored, n, default
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self.stored.get(i, self._default)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"NodeMap({self.stored!r}, {self._n}, {self._default!r})"
+
+
 @dataclass(frozen=True)
 class ReverseRecord:
     """One reverse pass: adjoint of every node and its terms (child, position, value)."""
 
     output: str
     seed: Any  # a number, or an array of the output's shape (one entry: a row of the Jacobian)
-    adjoints: list[Value]
-    terms: list[list[tuple[int, int, Value]]]
-    reached: list[bool]  # node is an ancestor of (or is) the output
+    adjoints: Sequence[Value]  # per node (a NodeMap: 0 where the pass did not go)
+    terms: Sequence[Sequence[tuple[int, int, Value]]]  # per node: (child, position, value)
+    reached: Sequence[bool]  # node is an ancestor of (or is) the output
     order: list[int] = field(default_factory=list)  # nodes in the order they were finished
     wrt: tuple[str, ...] | None = None  # the inputs asked for (None: every input)
     flags: dict[int, list[str]] = field(default_factory=dict)  # "adjoint-overflow"
@@ -105,8 +136,9 @@ def _as_value(name: str, v: Any) -> Value:
 def check_inputs(graph: Graph, at: Mapping[str, Any]) -> dict[str, Value]:
     """Validate ``at`` against the graph's inputs; every problem is reported at once."""
     names = graph.input_names
+    known = set(names)
     missing = [n for n in names if n not in at]
-    unknown = [n for n in at if n not in names]
+    unknown = [n for n in at if n not in known]
     problems = []
     if missing:
         problems.append("missing value" + ("s" if len(missing) > 1 else "")
@@ -394,7 +426,8 @@ def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
     A tangent that is not finite (a chain-rule term overflowed) is flagged
     ``tangent-overflow`` on its node.
     """
-    unknown = [k for k in seed if k not in graph.input_names]
+    unknown = [k for k in seed if k not in graph.names or
+               graph.nodes[graph.names[k]].kind != "input"]
     if unknown:
         raise InputError(f"cannot seed {', '.join(unknown)}: not an input",
                          hint=f"the inputs are: {', '.join(graph.input_names)}")
@@ -485,49 +518,41 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     name = output if output is not None else graph.outputs[0][0]
     nodes = graph.nodes
     partials = lin.partials
-    reached = [False] * len(nodes)
-    reached[out] = True
-    for i in range(out, -1, -1):  # ancestors of the output (through a partial)
-        if reached[i]:
-            n = nodes[i]
-            tensor_op = n.kind == "op" and n.op.tensor  # type: ignore[union-attr]
-            for k, q in enumerate(n.parents):
-                if nodes[q].kind != "const" and (tensor_op or partials[i][k] is not None):
-                    reached[q] = True
+    reached = _ancestors(graph, lin, out)  # through a partial; the pass visits only these
     if wrt is not None:  # only what leads to the inputs asked for: no adjoint for data (X, y)
-        unknown = [w for w in wrt if w not in graph.input_names]
+        names = set(graph.input_names)
+        unknown = [w for w in wrt if w not in names]
         if unknown:
             raise InputError(f"cannot differentiate with respect to {', '.join(unknown)}: "
                              "not an input", hint=f"the inputs are: {', '.join(graph.input_names)}")
-        leads = [False] * len(nodes)
-        for n in nodes:
-            leads[n.id] = (n.name in wrt if n.kind == "input" else
-                           n.kind == "op" and any(leads[q] for q in n.parents))
-        reached = [r and lead for r, lead in zip(reached, leads)]
-        reached[out] = True
+        wanted = set(wrt)
+        leads: set[int] = set()
+        for i in sorted(reached):  # parents before children
+            n = nodes[i]
+            if (n.name in wanted if n.kind == "input" else
+                    n.kind == "op" and any(q in leads for q in n.parents)):
+                leads.add(i)
+        reached = leads | {out}
     zero = np.float64(0.0)
-    adjoints: list[Value] = [None] * len(nodes)  # None: no term added yet (0)
-    adjoints[out] = _seed_value(name, seed, p.shapes[out] if p.tensor else None)
+    adjoints: dict[int, Value] = {out: _seed_value(name, seed,
+                                                   p.shapes[out] if p.tensor else None)}
     # a non-scalar output seeded with a number: all ones, the gradient of its sum
     values = p.values
-    terms: list[list[tuple[int, int, Value]]] = [[] for _ in nodes]
-    order: list[int] = []
+    terms: dict[int, list[tuple[int, int, Value]]] = {}
+    order = sorted(reached, reverse=True)  # children before parents
     with np.errstate(all="ignore"):
-        for i in range(out, -1, -1):
-            if not reached[i]:
-                continue
-            order.append(i)
+        for i in order:
             n = nodes[i]
             if n.kind != "op":
                 continue
-            a = adjoints[i]
+            a = adjoints.get(i)
             if a is None:
                 a = adjoints[i] = zero if not p.tensor or not p.shapes[i] else np.zeros(p.shapes[i])
             one = np.ndim(a) == 0 and a == 1.0  # 1·d is d: skip a pass over arrays
             tensor_op = n.op.tensor  # type: ignore[union-attr]
             args = [values[q] for q in n.parents] if tensor_op else None
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):
-                if not reached[q] or (d is None and not tensor_op):  # constants: never reached
+                if q not in reached or (d is None and not tensor_op):  # constants: never reached
                     continue
                 if tensor_op:
                     c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
@@ -535,13 +560,36 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     c = d if one else a if type(d) is float and d == 1.0 else a * d
                 if p.tensor:  # a broadcast argument: sum over the copies
                     c = _unbroadcast(c, p.shapes[q])
-                terms[q].append((i, k, c))
-                prev = adjoints[q]
+                terms.setdefault(q, []).append((i, k, c))
+                prev = adjoints.get(q)
                 adjoints[q] = c if prev is None else prev + c
         flags: dict[int, list[str]] = {}
         for i in order:
+            if i not in adjoints:  # reached, but no term added: 0
+                adjoints[i] = zero
             _flag_nonfinite(flags, i, adjoints[i], "adjoint-overflow")
-    adjoints = [zero if a is None else a for a in adjoints]
+    size = len(nodes)
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
-                         np.asarray(seed, float).tolist(), adjoints, terms, reached, order,
+                         np.asarray(seed, float).tolist(), NodeMap(adjoints, size, zero),
+                         NodeMap(terms, size, ()),
+                         NodeMap(dict.fromkeys(reached, True), size, False), order,
                          None if wrt is None else tuple(wrt), flags)
+
+
+def _ancestors(graph: Graph, lin: Linearization, out: int) -> set[int]:
+    """Node ``out`` and every node it depends on through a partial (not through a
+    constant, nor a partial that is not needed), found with a stack: no recursion, and
+    the cost of the ancestors only."""
+    nodes, partials = graph.nodes, lin.partials
+    seen = {out}
+    stack = [out]
+    while stack:
+        i = stack.pop()
+        n = nodes[i]
+        tensor_op = n.kind == "op" and n.op.tensor  # type: ignore[union-attr]
+        for k, q in enumerate(n.parents):
+            if q not in seen and nodes[q].kind != "const" and (
+                    tensor_op or partials[i][k] is not None):
+                seen.add(q)
+                stack.append(q)
+    return seen
