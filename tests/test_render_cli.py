@@ -3,6 +3,7 @@ and the missing-Graphviz path with PATH emptied."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,9 @@ import pytest
 
 import autodiff_viz as av
 from autodiff_viz.cli import main
+from autodiff_viz.views.dot_view import PALETTE
 
-from test_render_dot import lines_of, node_text, table_text
+from test_render_dot import lines_of, node_text, table_text, text_of
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot is not installed: apt-get install graphviz")
@@ -45,12 +47,12 @@ def test_options_as_in_trace(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([EXPR, "--at", "x1=2,x2=3", "--mode", "reverse", "--notation", "v",
                         "--digits", "2"], capsys)
     assert code == 0
-    assert lines_of(node_text(out, 2)) == ["v1 = sin(v-1)", "value 0.91", "dz/dv1 1"]
+    assert lines_of(node_text(out, 2)) == ["v1 = sin(v-1) = 0.91", "v̄1 = 1"]
     code, out, _ = run([EXPR, "--at", "x1=2,x2=3", "--mode", "forward", "--seed",
                         "x1=1,x2=0.5"], capsys)
-    assert code == 0 and "tangent of z, seed x1=1, x2=0.5" in table_text(out)
+    assert code == 0 and "ż, seed x1=1, x2=0.5" in table_text(out)
     code, out, _ = run(["p = x*y; q = x + y", "--at", "x=2,y=5", "--mode", "reverse",
-                        "--output", "q"], capsys)
+                        "--output", "q", "--ascii"], capsys)
     assert code == 0 and "dq/dw1 += 1*1 = 1" in out and "dp/dw1 +=" not in out
 
 
@@ -59,12 +61,46 @@ def test_render_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert "rankdir=LR" in run(base, capsys)[1]
     assert "rankdir=TB" in run(base + ["--rankdir", "TB"], capsys)[1]
     assert "<B>node</B>" not in run(base + ["--no-table"], capsys)[1]
-    assert "cluster_legend" not in run(base + ["--no-legend"], capsys)[1]
+    swatch = f'<TD BGCOLOR="{PALETTE["input"]}" BORDER="1"'
+    assert swatch in run(base, capsys)[1] and swatch in run(base + ["--legend"], capsys)[1]
+    assert swatch not in run(base + ["--no-legend"], capsys)[1]
     assert "+=" not in run(base + ["--contributions", "none"], capsys)[1]
     out = run(base + ["--max-edge-labels", "2"], capsys)[1]
     assert "5 edges: edge labels left out (more than 2;" in out
     out = run(base + ["--max-table-rows", "2"], capsys)[1]
     assert "3 more nodes left out" in out
+
+
+def test_picture_options_for_slides(capsys: pytest.CaptureFixture[str]) -> None:
+    base = [EXPR, "--at", "x1=2,x2=3", "--mode", "reverse"]
+    out = run(base, capsys)[1]
+    assert "w&#772;1 += 1&#183;3 = 3" in out  # w̄1 += 1·3: full detail
+    assert 'size="20,11.25"' in out  # it fits a 16:9 slide legibly, so it is kept in one
+    out = run(base + ["--ascii"], capsys)[1]
+    assert "dz/dw1 += 1*3 = 3" in out and "&#772;" not in out and "&#8706;" not in out
+    assert 'size="20,11.25"' in run(base + ["--fit", "16:9"], capsys)[1]
+    assert 'size="15,11.25"' in run(base + ["--fit", "4:3"], capsys)[1]
+    assert 'size="13.333,7.5"' in run(base + ["--size", "1280x720"], capsys)[1]
+    assert 'size="13.33,7.5"' in run(base + ["--size", "13.33x7.5in"], capsys)[1]
+    compact = run(base + ["--detail", "compact"], capsys)[1]
+    assert "+=" not in compact and not re.search(r'\[id="e\d+_\d+", label=', compact)
+    # the table of steps: carried quantity, then the local partial
+    assert "w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584" in lines_of(text_of(compact))
+    for bad, message in ((["--fit", "wide"], "cannot read the shape 'wide'"),
+                         (["--size", "10"], "cannot read the size '10'"),
+                         (["--size", "0x5"], "is not a picture size")):
+        code, out, err = run(base + bad, capsys)
+        assert code == 2 and out == "" and message in err and "hint:" in err
+
+
+def test_help_teaches_the_picture_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option in ("--fit W:H", "--size WxH", "--detail {auto,full,compact}", "--ascii",
+                   "--legend, --no-legend", "--rankdir {LR,TB}"):
+        assert option in text, option
+    assert "--fit 16:9 -o xor.png" in text and "--size 1280x720" in text
 
 
 @pytest.mark.parametrize("suffix", ["dot", "gv"])
@@ -163,7 +199,7 @@ def test_dot_format_works_with_path_emptied(tmp_path: Path) -> None:
                path="")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "graph.dot").read_text() == av.trace(
-        EXPR, at={"x1": 2, "x2": 3}, wrt="x1").to_dot()
+        EXPR, at={"x1": 2, "x2": 3}).to_dot()  # forward: every input seeded, as in trace
     done = cli([EXPR, "--at", "x1=2,x2=3", "--frames", "f", "--format", "dot"], tmp_path,
                path="")
     assert done.returncode == 0 and len(list((tmp_path / "f").glob("frame_*.dot"))) == 5

@@ -29,13 +29,14 @@ def svg_texts(path: str | Path) -> list[str]:
     return [" ".join("".join(e.itertext()).split()) for e in root.iter(f"{SVG}text")]
 
 
-def stored_numbers(t: av.Trace, digits: int = 4) -> set[str]:
-    """Every value, tangent and adjoint the trace stored, as the picture prints them."""
-    nums = {fmt(s.value, digits, "text") for s in t.steps}
+def stored_numbers(t: av.Trace, digits: int = 4, style: str = "unicode") -> set[str]:
+    """Every value, tangent and adjoint the trace stored, as the picture prints them
+    (−0.4161 with a minus sign; ``style="text"``: -0.4161)."""
+    nums = {fmt(s.value, digits, style) for s in t.steps}
     for k in range(len(t.forward)):
-        nums |= {fmt(s.tangent, digits, "text") for s in t.forward_steps(k)}
+        nums |= {fmt(s.tangent, digits, style) for s in t.forward_steps(k)}
     for k in range(len(t.reverse)):
-        nums |= {fmt(s.adjoint, digits, "text") for s in t.reverse_steps(k)}
+        nums |= {fmt(s.adjoint, digits, style) for s in t.reverse_steps(k)}
     return nums
 
 
@@ -47,12 +48,18 @@ def test_svg_is_valid_and_shows_every_stored_number(tmp_path: Path, mode: str) -
     assert path == str(tmp_path / "g.svg")
     texts = svg_texts(path)
     for s in t.steps:
-        assert fmt(s.value, 4, "text") in texts, s.name  # every node's value
+        assert fmt(s.value, 4, "unicode") in texts, s.name  # every node's value
     assert stored_numbers(t) <= set(texts)
-    joined = "\n".join(texts)
-    assert "legend" in joined and "input" in texts and "output" in texts
+    assert "input" in texts and "output" in texts and "operation" in texts  # the legend
     if mode in ("reverse", "both"):
-        assert "dz/dx1" in texts and "2.584" in texts and "dz/dw1 += 1*(-0.4161) = -0.4161" in texts
+        assert "∂z/∂x1" in texts and "2.584" in texts
+        assert "w̄1 += 1·(−0.4161) = −0.4161" in texts  # w̄4·∂w3/∂w1: carried, then partial
+    if mode == "primal":
+        assert not any("∂" in x or "+=" in x for x in texts)  # no derivatives at all
+    ascii_texts = svg_texts(t.render(tmp_path / "a.svg", ascii=True))
+    assert stored_numbers(t, style="text") <= set(ascii_texts)
+    if mode in ("reverse", "both"):
+        assert "dz/dw1 += 1*(-0.4161) = -0.4161" in ascii_texts
 
 
 @needs_dot
@@ -71,7 +78,7 @@ def test_png_and_pdf_have_their_magic_bytes(tmp_path: Path) -> None:
 def test_graph_alone_renders(tmp_path: Path) -> None:
     src = av.parse(EXPR).to_dot(rankdir="TB")
     texts = svg_texts(render_dot(src, tmp_path / "g.svg"))
-    assert "dw3/dw1 = cos(w1)" in texts
+    assert "∂w3/∂w1 = cos(w1)" in texts
 
 
 @needs_dot

@@ -52,10 +52,25 @@ def test_mlp_program_is_a_scalar_expanded_network() -> None:
     ]
 
 
+def test_big_graph_is_compact_with_a_shortened_table_of_steps(big: av.Trace) -> None:
+    g = big.graph
+    src = big.to_dot()  # compact: bare edges, the chain-rule steps in the table
+    assert not re.search(r'\[id="e\d+_\d+", label=', src)
+    rows = lines_of(table_text(src))
+    assert rows[0] == "reverse pass for loss (output to inputs) gradient"
+    kept = len(g.inputs) + 1  # the inputs' steps and the output's
+    steps = [r for r in rows[1:] if not r.startswith("∂loss/∂")]
+    omitted = sum(1 for n in g.nodes if n.kind != "const") - kept
+    assert steps[-1] == (f"{omitted} more steps left out (past {MAX_TABLE_ROWS} rows; raise "
+                         "max_table_rows / --max-table-rows)")
+    assert len(steps) - 1 == kept
+    assert "splines=line" in src and "rankdir=LR" in src
+
+
 def test_big_graph_drops_edge_labels_and_shortens_the_table_with_notes(big: av.Trace) -> None:
     g = big.graph
     assert len(g.nodes) > 1000 >= BIG_GRAPH
-    src = big.to_dot()
+    src = big.to_dot(detail="full")
     assert "+=" not in src
     assert not re.search(r'\[id="e\d+_\d+", label=', src)  # no edge labels at all
     labelled = sum(1 for n in g.nodes for q in n.parents if g.nodes[q].kind != "const")
@@ -68,15 +83,16 @@ def test_big_graph_drops_edge_labels_and_shortens_the_table_with_notes(big: av.T
                         "max_table_rows / --max-table-rows)")
     assert rows[-2].startswith("loss ")
     assert "splines=line" in src  # quicker layout for big graphs
-    # the nodes still hold every value and adjoint
-    assert src.count('<TD ALIGN="RIGHT">value </TD>') == sum(1 for n in g.nodes
-                                                              if n.kind != "const")
+    # the nodes still hold every value and adjoint (w&#772;1: w̄1), constants inside them
+    nodes = re.findall(r'^\s*n\d+ \[id=.*?\];$', src, re.S | re.M)
+    assert len(nodes) == sum(1 for n in g.nodes if n.kind != "const")
+    assert all("&#772;" in x and "<FONT FACE=" in x for x in nodes)
 
 
 def test_thresholds_are_options(big: av.Trace) -> None:
-    src = big.to_dot(max_edge_labels=10**6, max_table_rows=10**6)
+    src = big.to_dot(detail="full", max_edge_labels=10**6, max_table_rows=10**6)
     assert "edge labels left out" not in src and "more nodes left out" not in src
-    assert "loss += " not in src and "dloss/dw1 += " in src
+    assert "w&#772;1 += " in src  # w̄1 += ...: every edge carries its term
 
 
 @needs_dot
@@ -84,7 +100,8 @@ def test_a_thousand_nodes_render_to_svg(big: av.Trace, tmp_path: Path) -> None:
     path = big.render(tmp_path / "mlp.svg")
     root = ET.parse(path).getroot()
     texts = ["".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert any("edge labels left out" in x for x in texts)
+    assert any("more steps left out" in x for x in texts)
     n_nodes = sum(1 for e in root.iter("{http://www.w3.org/2000/svg}g")
                   if e.get("class") == "node" and not e.get("id", "").startswith("legend"))
-    assert n_nodes >= len(big.graph.nodes)
+    drawn = sum(1 for n in big.graph.nodes if n.kind != "const")  # constants: inside nodes
+    assert n_nodes == drawn  # the table is the graph's label, below it

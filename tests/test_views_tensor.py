@@ -195,7 +195,8 @@ def test_dot_node_holds_the_matrix_and_parameters_have_their_colour(xor: av.Trac
     src = xor.to_dot(mode="reverse")
     w6 = _node(src, 5)  # w6 = w1@w2 is XW (ids from 0)
     assert "<B>w6</B> : 4x2 = w1@w2" in w6
-    value = w6[w6.index("value"):w6.index("</TABLE>", w6.index("value"))]
+    start = w6.index(">w6 = </TD>")  # the value row: w6 = [matrix]
+    value = w6[start:w6.index("</TABLE>", start)]
     assert re.findall(r'<FONT FACE="Courier">([^<]*)</FONT>', value) == \
         ["0", "0", "1", "1", "1", "1", "2", "2"]
     assert value.count("<TR>") == 4 and 'SIDES="LTB"' in value  # 4 rows between brackets
@@ -205,7 +206,8 @@ def test_dot_node_holds_the_matrix_and_parameters_have_their_colour(xor: av.Trac
     assert fill["X"] == PALETTE["input"] and op == PALETTE["op"]
     assert {fill[k] for k in "Wcwb"} == {PALETTE["param"]}
     assert len({fill["X"], fill["W"], op}) == 3  # data, parameters, operations
-    assert 'label="parameter"' in src  # in the legend
+    assert f'<TD BGCOLOR="{PALETTE["param"]}" BORDER="1"' in src  # in the legend
+    assert ">parameter</FONT>" in src
     only_w = xor.to_dot(params=["W"])
     assert PALETTE["param"] in _node(only_w, 1) and PALETTE["param"] not in _node(only_w, 2)
     scalar = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}).to_dot()

@@ -16,6 +16,20 @@ examples:
   autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 > graph.dot     (no Graphviz needed)
   autodiff-viz render "relu(W@x + c)" --at 'W=[[1,2],[3,4]],x=[1,-1],c=[0,1]' -o layer.png
 
+pictures for slides:
+  autodiff-viz render "f = 1*relu(x1 + x2) - 2*relu(x1 + x2 - 1)" --at x1=1,x2=1 --mode reverse \\
+      --fit 16:9 -o xor.png                 (at most 1920x1080 px; 4:3 gives 1440x1080)
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --size 1280x720 -o g.svg    (or 13.3x7.5in)
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --detail compact --no-legend -o g.png
+  autodiff-viz render "sin(x1) + x1*x2" --at x1=2,x2=3 --ascii -o g.svg     (dz/dw1, not w̄1)
+
+Labels are in the course's notation: w̄1 (= ∂z/∂w1), ẇ1, ∂w3/∂w1 and · (--notation v or u
+for v̄1, ū1; --ascii for dz/dw1, dw3/dw1 and *). Constants are written inside the nodes that
+use them. --detail full labels every edge with its local partial and the chain-rule term
+it carries; compact leaves edges bare and lists the chain-rule steps in a table (auto:
+compact from 13 nodes on, or when the full picture would not fit a slide). Without --rankdir the layout (left to right or top to bottom, the table
+below or beside the graph) is chosen to fit --fit's shape, else 16:9.
+
 svg, png and pdf need Graphviz's dot program (Debian/Ubuntu: sudo apt-get install
 graphviz; macOS: brew install graphviz); --format dot never does.
 """
@@ -38,16 +52,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "format (default: DOT source on standard output)")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="output format when the file name does not say it")
-    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                   help="layout: LR left to right (default, as on slides) or TB top to bottom")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                   help="layout: LR left to right or TB top to bottom (default: the one that "
+                        "fits the slide best; small graphs LR)")
+    p.add_argument("--fit", metavar="W:H", default=None,
+                   help="fit the picture in a slide of this shape: 16:9 (1920x1080 px at 96 "
+                        "dpi), 4:3 (1440x1080 px); it is shrunk if larger, never enlarged")
+    p.add_argument("--size", metavar="WxH", default=None,
+                   help="fit the picture in this box instead: pixels at 96 dpi (1280x720, "
+                        "1280x720px) or inches (13.33x7.5in)")
+    p.add_argument("--detail", choices=("auto", "full", "compact"), default="auto",
+                   help="full: every edge labelled with its local partial and term; compact: "
+                        "bare edges, the chain-rule steps in a table (auto: compact from "
+                        "13 nodes on or when full would not fit a slide)")
+    p.add_argument("--ascii", action="store_true",
+                   help="ASCII labels: dz/dw1, dw3/dw1, * (default: w̄1, ∂w3/∂w1, ·)")
     p.add_argument("--contributions", choices=("auto", "forward", "reverse", "none"),
                    default="auto",
                    help="the chain-rule term each edge carries (auto: reverse when shown, "
                         "else forward)")
     p.add_argument("--no-table", dest="table", action="store_false",
                    help="leave out the gradient table")
-    p.add_argument("--no-legend", dest="legend", action="store_false",
-                   help="leave out the legend")
+    p.add_argument("--legend", action=argparse.BooleanOptionalAction, default=True,
+                   help="a one-line legend of the node kinds under the title (default: on)")
     p.add_argument("--max-edge-labels", type=int, default=MAX_EDGE_LABELS, metavar="N",
                    help=f"leave edge labels out past N edges (default: {MAX_EDGE_LABELS})")
     p.add_argument("--max-table-rows", type=int, default=MAX_TABLE_ROWS, metavar="N",
@@ -84,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     options = dict(digits=args.digits, rankdir=args.rankdir, table=args.table,
                    legend=args.legend, contributions=args.contributions,
                    max_edge_labels=args.max_edge_labels, max_table_rows=args.max_table_rows,
-                   max_matrix=args.max_matrix,
+                   max_matrix=args.max_matrix, fit=args.fit, size=args.size,
+                   detail=args.detail, ascii=args.ascii,
                    params=split_names(args.params) if args.params is not None else None)
     if write_frame_outputs(t, args, kind, options) and args.out is None:
         return 0

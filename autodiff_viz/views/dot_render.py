@@ -14,6 +14,7 @@ b'digraph { a }'
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,6 +39,13 @@ DPI = 150
 PNG_MAX_INCHES = 40
 """Larger pictures are scaled down to this size in png (6,000 pixels at 150 dpi), so that
 big graphs stay quick; svg and pdf are never scaled."""
+SCREEN_DPI = 96
+"""Pixels per inch of a screen or projector: ``--size`` in pixels is read at this
+resolution, and a picture's natural size is its size in points times 96/72."""
+SLIDE_HEIGHT_PX = 1080
+"""``--fit W:H`` makes the picture fill a box of that shape this many pixels high (at
+:data:`SCREEN_DPI`; a box wider than 16:9 is 1920 pixels wide instead): 16:9 is
+1920x1080 px, 20 x 11.25 inches."""
 INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubuntu, "
                 "'brew install graphviz' on macOS (others: https://graphviz.org/download/). "
                 "--format dot (trace.to_dot() in Python) works without it: it writes the "
@@ -73,6 +81,51 @@ def format_of(path: str | os.PathLike[str] | None, format: str | None = None) ->
     return suffix
 
 
+def fit_box(ratio: str) -> tuple[float, float]:
+    """The box (width, height in inches) ``--fit`` makes a picture fill: ``W:H`` at
+    :data:`SLIDE_HEIGHT_PX` pixels high, at most 1920 wide.
+
+    >>> fit_box("16:9"), fit_box("4:3"), fit_box("21:9")
+    ((20.0, 11.25), (15.0, 11.25), (20.0, 8.571))
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[:/x]\s*(\d+(?:\.\d+)?)\s*", str(ratio))
+    w, h = (float(m.group(1)), float(m.group(2))) if m else (0.0, 0.0)
+    if not (w > 0 and h > 0) or not 0.1 <= w / h <= 10:
+        raise InputError(f"cannot read the shape {ratio!r}",
+                         hint="give a width-to-height ratio such as 16:9 or 4:3")
+    height = SLIDE_HEIGHT_PX / SCREEN_DPI
+    width = height * w / h
+    limit = 1920 / SCREEN_DPI
+    if width > limit:
+        width, height = limit, limit * h / w
+    return round(width, 3), round(height, 3)
+
+
+def size_box(size: str | tuple[float, float]) -> tuple[float, float]:
+    """The box (width, height in inches) of ``--size``: ``WxH`` in pixels at
+    :data:`SCREEN_DPI` (``1920x1080``, or ``1920x1080px``) or in inches (``13.33x7.5in``);
+    a pair of numbers is inches.
+
+    >>> size_box("1920x1080"), size_box("13.33x7.5in"), size_box((10, 5))
+    ((20.0, 11.25), (13.33, 7.5), (10.0, 5.0))
+    """
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        w, h = (float(x) for x in size)
+    else:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[x,*]\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*",
+                         str(size).lower())
+        if not m:
+            raise InputError(f"cannot read the size {size!r}",
+                             hint="give WxH in pixels (1920x1080, read at 96 dpi) or in "
+                                  "inches (13.33x7.5in)")
+        scale = 1.0 if m.group(3) == "in" else 1 / SCREEN_DPI
+        w, h = float(m.group(1)) * scale, float(m.group(2)) * scale
+    if not (0 < w <= 200 and 0 < h <= 200):
+        raise InputError(f"the size {size!r} is not a picture size",
+                         hint="between 1 pixel and 200 inches on each side")
+    return round(w, 3), round(h, 3)
+
+
 def missing_dot_error(format: str) -> RenderError:
     """The error for an image format when Graphviz's ``dot`` is not installed."""
     return RenderError(f"Graphviz's 'dot' program is needed to write {format} images, "
@@ -91,7 +144,9 @@ def dot_to_bytes(source: str, format: str, *, dpi: int = DPI,
         raise missing_dot_error(format)
     cmd = [exe, f"-T{format}"]
     if format == "png":
-        cmd += [f"-Gdpi={dpi}", f"-Gsize={PNG_MAX_INCHES},{PNG_MAX_INCHES}"]
+        cmd.append(f"-Gdpi={dpi}")
+        if not re.search(r"^\s*graph \[[^\n]*\bsize=", source, re.M):  # --fit/--size: theirs
+            cmd.append(f"-Gsize={PNG_MAX_INCHES},{PNG_MAX_INCHES}")
     try:
         done = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)

@@ -13,38 +13,53 @@ picture. Numbers are the trace's stored records, printed with ``fmt``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..trace import Trace
 from .arrays import MAX_MATRIX
-from .dot_view import PALETTE, View, build_view, esc, slot, table
-from .lines import adjoint_name, tangent_name
+from .dot_view import PALETTE, View, _par, build_view, edge_term, esc, slot, table
 
 
 def table_data(t: Trace, mode: str | None = None, digits: int | None = 4, *,
-               max_matrix: tuple[int, int] = MAX_MATRIX) -> dict[str, Any]:
+               max_matrix: tuple[int, int] = MAX_MATRIX, ascii: bool = True) -> dict[str, Any]:
     """The table as strings: ``header``, ``rows`` (one per input and operation) and
     ``result`` (gradient or Jacobian entries as ``(name, number)``); the arrays of a
     tensor graph on one line, row by row. ``values`` and ``result_values`` hold the
-    stored values themselves."""
+    stored values themselves. ASCII (``dz/dx1``) unless ``ascii=False`` (``∂z/∂x1``)."""
     return view_table(build_view(t.graph, t, digits=digits, mode=mode, contributions="none",
-                                 max_matrix=max_matrix))
+                                 max_matrix=max_matrix, ascii=ascii))
+
+
+def _headers(v: View) -> list[str]:
+    """The columns of tangents and adjoints: ``ẇ = ∂w/∂x2``, ``w̄ = ∂z/∂w`` (ASCII
+    ``d(node)/dx2``, ``dz/d(node)``)."""
+    t = v.trace
+    assert t is not None
+    if v.style == "text":
+        return [v.tan(k, "(node)") for k in v.fwd] + [v.adj(k, "(node)") for k in v.rev]
+    letter = v.graph.label_letter(v.notation)
+    out = []
+    for k in v.fwd:
+        wrt, name = v.seeded(k), v.tan(k, letter)
+        out.append(f"{name} = {v.d(letter, wrt)}" if wrt and len(v.fwd) == 1 else name)
+    for k in v.rev:
+        name = v.adj(k, letter)
+        out.append(name if len(v.rev) > 1 else f"{name} = {v.d(t.reverse[k].output, letter)}")
+    return out
 
 
 def view_table(v: View) -> dict[str, Any]:
     """The table of one view; ``known`` and ``result_known`` say what a frame fills in."""
     t, g = v.trace, v.graph
     assert t is not None
-    header = ["node", "definition", "value"]
-    header += [tangent_name(t, k, "(node)", "text") for k in v.fwd]
-    header += [adjoint_name(t, k, "(node)", "text") for k in v.rev]
+    header = ["node", "definition", "value"] + _headers(v)
     rows, known, ids, values = [], [], [], []
     for s in t.steps:
         if s.kind == "const":
             continue
         i = s.node
         shape = v.shape(i)
-        row = [v.names[i] + (f" : {shape}" if shape else ""), s.formula, v.num(s.value)]
+        row = [v.names[i] + (f" : {shape}" if shape else ""), v.formula(i), v.num(s.value)]
         raw: list[Any] = [s.value]
         ok = [True, True, i in v.values]
         for k in v.fwd:
@@ -63,11 +78,13 @@ def view_table(v: View) -> dict[str, Any]:
         ids.append(i)
     result_values, result_known, direction = _result(v)
     result = [(name, v.num(x)) for name, x in result_values]
+    if direction or not v.rev:  # forward passes only: derivatives, not a gradient
+        title = "derivative" if len(result) == 1 else "derivatives"
+    else:
+        title = "Jacobian" if len(g.outputs) > 1 else "gradient"
     return {"header": header, "rows": rows, "known": known, "ids": ids, "result": result,
             "values": values, "result_values": result_values,
-            "result_known": result_known, "directional": direction,
-            "result_title": ("derivatives" if direction else
-                             "Jacobian" if len(g.outputs) > 1 else "gradient")}
+            "result_known": result_known, "directional": direction, "result_title": title}
 
 
 def _result(v: View) -> tuple[list[tuple[str, Any]], list[bool], bool]:
@@ -90,7 +107,8 @@ def _result(v: View) -> tuple[list[tuple[str, Any]], list[bool], bool]:
             else:
                 direction = True
                 seed = ", ".join(f"{x}={v.num(s)}" for x, s in t.forward[k].seed.items())
-                out.append((f"tangent of {oname}, seed {seed}", t.directional(k)[oname]))
+                name = f"tangent of {oname}" if v.style == "text" else v.tan(k, oname)
+                out.append((f"{name}, seed {seed}", t.directional(k)[oname]))
                 known.append(done)
     for k in v.rev:
         oname = t.reverse[k].output
@@ -105,7 +123,7 @@ def _result(v: View) -> tuple[list[tuple[str, Any]], list[bool], bool]:
     for oname in order:
         for xname in g.input_names:
             if (oname, xname) in found:
-                out.append((f"d{oname}/d{xname}", jac[oname][xname]))
+                out.append((v.d(oname, xname), jac[oname][xname]))
                 known.append(found[(oname, xname)])
     return out, known, direction
 
@@ -131,6 +149,12 @@ def table_html(v: View, max_rows: int) -> str:
     if omitted:
         left.append([f'<TD COLSPAN="{width}" ALIGN="LEFT"><I>{omitted} more nodes left out '
                      f'(past {max_rows} rows; raise max_table_rows / --max-table-rows)</I></TD>'])
+    return _side_by_side(left, _result_rows(v, d, max_rows), width)
+
+
+def _result_rows(v: View, d: dict[str, Any], max_rows: int) -> list[list[str]]:
+    """The gradient (Jacobian, derivatives) as rows of cells, headed by its title."""
+    head = f'BGCOLOR="{PALETTE["head"]}"'
     right: list[list[str]] = []
     if d["result"]:
         right.append([f'<TD COLSPAN="2" {head}><B>{d["result_title"]}</B></TD>'])
@@ -141,6 +165,12 @@ def table_html(v: View, max_rows: int) -> str:
         if len(shown) > max_rows:
             right.append([f'<TD COLSPAN="2" ALIGN="LEFT"><I>{len(shown) - max_rows} more '
                           "left out</I></TD>"])
+    return right
+
+
+def _side_by_side(left: list[list[str]], right: list[list[str]], width: int,
+                  border: int = 1) -> str:
+    """Two blocks of rows in one grid, ``right`` beside ``left`` (``width`` cells wide)."""
     rows = []
     for r in range(max(len(left), len(right))):
         cells = left[r] if r < len(left) else [f'<TD COLSPAN="{width}" BORDER="0"></TD>']
@@ -148,7 +178,87 @@ def table_html(v: View, max_rows: int) -> str:
             cells = cells + ['<TD BORDER="0" WIDTH="14"></TD>']
             cells += right[r] if r < len(right) else ['<TD COLSPAN="2" BORDER="0"></TD>']
         rows.append("<TR>" + "".join(cells) + "</TR>")
-    return table(rows, CELLBORDER=1, CELLPADDING=4, COLOR=PALETTE["grid"])
+    return table(rows, CELLBORDER=border, CELLPADDING=4 if border else 1,
+                 COLOR=PALETTE["grid"])
+
+
+def steps_table_html(v: View, max_rows: int) -> str:
+    """The chain-rule steps of the pass the edges carry, one row per node in the pass's
+    order: ``w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584``, each term the
+    carried quantity first, then the local partial (a long partial by its name,
+    ``∂w4/∂w1``); the gradient beside it. A compact picture's table: its edges carry
+    no labels. Without an edge pass, the node table (:func:`table_html`); in a primal
+    picture, none. Past ``max_rows`` steps only the inputs' and outputs' are listed.
+    """
+    t = v.trace
+    assert t is not None
+    if v.edge_fwd is None and v.edge_rev is None:
+        return table_html(v, max_rows) if (v.fwd or v.rev) else ""
+    kind = "forward" if v.edge_fwd is not None else "reverse"
+    k: int = v.edge_fwd if v.edge_fwd is not None else v.edge_rev  # type: ignore[assignment]
+    steps: list[Any] = list(t.forward_steps(k) if kind == "forward" else t.reverse_steps(k))
+    done = v.tangents[k] if kind == "forward" else v.adjoints[k]
+    keep = _keep([s.node for s in steps], v.graph, max_rows)
+    if kind == "forward":
+        seed = ", ".join(f"{x}={v.num(s)}" for x, s in t.forward[k].seed.items() if s != 0)
+        title = f"forward pass, seed {seed} (inputs to output)"
+    else:
+        title = f"reverse pass for {t.reverse[k].output} (output to inputs)"
+    head = f'BGCOLOR="{PALETTE["head"]}"'
+    left = [[f'<TD COLSPAN="4" ALIGN="LEFT" {head}><B>{esc(title)}</B></TD>']]
+    for r in keep:
+        s = steps[r]
+        name = v.tan(k, s.name) if kind == "forward" else v.adj(k, s.name)
+        value = s.tangent if kind == "forward" else s.adjoint
+        found = [edge_term(v, s.node, x.position, short=True) if kind == "forward"
+                 else edge_term(v, x.child, x.position, short=True) for x in s.terms]
+        terms = [x for x in found if x is not None]
+        known = s.node in done
+        symbolic = [x.symbolic for x in terms]
+        numeric = [x.numeric or _par(x.value) for x in terms] \
+            if len(terms) > 1 or (terms and terms[0].numeric) else []
+        gap = "  "  # between the columns
+        cells = [f'<TD ALIGN="LEFT">{esc(name)}{gap}</TD>',
+                 '<TD ALIGN="LEFT" BALIGN="LEFT">' + ("= " + _sum(symbolic, esc) + gap
+                                                      if symbolic else "") + "</TD>",
+                 '<TD ALIGN="LEFT" BALIGN="LEFT">' + ("= " + _sum(
+                     numeric, lambda x: slot(x, known)) + gap if numeric else "") + "</TD>",
+                 f'<TD ALIGN="LEFT">{_equals(v.cell(value, known))}</TD>']
+        left.append(cells)
+    if len(keep) < len(steps):
+        left.append([f'<TD COLSPAN="4" ALIGN="LEFT"><I>{len(steps) - len(keep)} more steps '
+                     f"left out (past {max_rows} rows; raise max_table_rows / "
+                     "--max-table-rows)</I></TD>"])
+    return _side_by_side(left, _result_rows(v, view_table(v), max_rows), 4, border=0)
+
+
+def _equals(cell: str) -> str:
+    """``= `` and a cell's content; before an array's table (no text may precede a
+    table in a cell), in a table of its own."""
+    if not cell.startswith("<TABLE"):
+        return f"= {cell}"
+    return table([f"<TR><TD>= </TD><TD>{cell}</TD></TR>"])
+
+
+WRAP = 34
+"""A sum in the table of steps longer than this many characters takes several lines."""
+
+
+def _sum(terms: list[str], write: Callable[[str], str]) -> str:
+    """``a + b + c`` as label text (each term through ``write``); past :data:`WRAP`
+    characters, on several lines, a line break after a ``+``.
+
+    >>> _sum(["1·3", "1·(−0.4161)"], str)
+    '1·3 + 1·(−0.4161)'
+    >>> _sum(["0·(−0.01193)", "(−1.591)·(−0.05346)", "0·(−0.01967)"], str)
+    '0·(−0.01193) + (−1.591)·(−0.05346) +<BR ALIGN="LEFT"/>0·(−0.01967)'
+    """
+    lines: list[list[str]] = [[]]
+    for term in terms:
+        if lines[-1] and len(" + ".join(lines[-1] + [term])) > WRAP:
+            lines.append([])
+        lines[-1].append(term)
+    return ' +<BR ALIGN="LEFT"/>'.join(" + ".join(map(write, line)) for line in lines)
 
 
 def _cell(v: View, text: str, value: Any, known: bool) -> str:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -29,11 +30,19 @@ from ..errors import InputError
 from ..graph import Graph
 from ..trace import Trace
 from .arrays import MAX_MATRIX, fits, grid, shape_text
-from .lines import fmt, value_text
+from .lines import (_ascii, adjoint_name, fmt, gradient_name, tangent_name, term_factors,
+                    value_text)
 
 MODES = ("primal", "forward", "reverse", "both")
 PASSES = ("primal", "forward", "reverse")
 CONTRIBUTIONS = ("auto", "forward", "reverse", "none")
+DETAILS = ("auto", "full", "compact")
+"""How much a picture shows: ``full`` (every edge labelled with its local partial and
+the term it carries; a table of every node's numbers), ``compact`` (no edge labels: the
+terms are in a table of the chain-rule steps beside the graph) or ``auto`` (full up to
+:data:`COMPACT_FROM` drawn nodes, compact from there on)."""
+COMPACT_FROM = 13
+"""``detail="auto"`` draws graphs of this many nodes or more (constants not counted) compact."""
 
 # Okabe & Ito's colour-blind-safe palette; every kind of node also has its own shape.
 PALETTE = {"input": "#56B4E9", "const": "#F0E442", "op": "#E69F00", "output": "#009E73",
@@ -45,6 +54,10 @@ SHAPES = {"input": ("box", "rounded,filled"), "const": ("hexagon", "filled"),
 KIND_NAMES = {"input": "input", "const": "constant", "op": "operation", "output": "output",
               "param": "parameter"}
 FONT, MONO = "Helvetica", "Courier"
+TITLE, BASE, SMALL = 14, 12, 11
+"""Font sizes in points: the title, nodes and tables, and the smallest text (legend, key,
+edge labels). At a picture's natural size (96 dpi) 11 points are 14.7 pixels, so a picture
+shrunk to 82% to fit a slide still has no text under 12 pixels."""
 NBSP = "&#160;"
 
 
@@ -54,10 +67,11 @@ def esc(text: str) -> str:
 
 
 def slot(text: str, known: bool = True) -> str:
-    """A number in a monospaced font; not known yet, as many blanks (so nothing moves)."""
+    """A number in a monospaced font; not known yet, as many blanks as it has characters
+    (a combining bar or dot, as in w̄1, takes no room of its own), so nothing moves."""
     if not text:
         return ""  # Graphviz rejects an empty <FONT></FONT>
-    body = esc(text) if known else NBSP * len(text)
+    body = esc(text) if known else NBSP * sum(not unicodedata.combining(c) for c in text)
     return f'<FONT FACE="{MONO}">{body}</FONT>'
 
 
@@ -83,7 +97,8 @@ def matrix_html(v: Any, digits: int | None = 4, known: bool = True,
     body = table(out, CELLPADDING=2, CELLSPACING=0)
     if not head:
         return body
-    return table([f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">{esc(head)}</FONT></TD></TR>',
+    return table([f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{SMALL}">{esc(head)}</FONT>'
+                  "</TD></TR>",
                   f"<TR><TD>{body}</TD></TR>"])
 
 
@@ -184,6 +199,8 @@ class View:
     used: set[tuple[int, int]] = field(default_factory=set)
     max_matrix: tuple[int, int] = MAX_MATRIX  # larger arrays are summarised
     params: set[int] = field(default_factory=set)  # inputs drawn as parameters
+    style: str = "unicode"  # "unicode" (∂, w̄, ẇ, ·, −) or "text" (ASCII: d, dz/dw, *, -)
+    detail: str = "full"  # "full" or "compact" (see DETAILS)
     _steps: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
     _formulas: list[str] = field(default_factory=list)
 
@@ -192,13 +209,66 @@ class View:
         """A graph of vectors and matrices (arrays are drawn as tables of entries)."""
         return self.trace is not None and self.trace.primal.tensor
 
+    @property
+    def mul(self) -> str:
+        """The multiplication sign of the labels: ``·`` (or ``*`` in ASCII)."""
+        return "\u00b7" if self.style == "unicode" else "*"
+
+    def tan(self, k: int, name: str) -> str:
+        """The tangent of ``name`` in forward pass ``k``: ẇ3 (ASCII dw3/dx2); where several
+        forward passes are shown, each seeding one input, ``∂w3/∂x1``, which says whose."""
+        seed = self.seeded(k)
+        if self.style == "unicode" and len(self.fwd) > 1 and seed:
+            return self.d(name, seed)
+        return tangent_name(self.trace, k, name, self.style)  # type: ignore[arg-type]
+
+    def seeded(self, k: int) -> str:
+        """The one input forward pass ``k`` seeds (empty: a direction)."""
+        seed = [x for x, s in self.trace.forward[k].seed.items() if s != 0]  # type: ignore
+        return seed[0] if len(seed) == 1 else ""
+
+    def adj(self, k: int, name: str) -> str:
+        """The adjoint of ``name`` in reverse pass ``k``: w̄3 (ASCII dz/dw3); where several
+        reverse passes (outputs) are shown, ``∂p/∂w3``, which says whose."""
+        if self.style == "unicode" and len(self.rev) > 1:
+            return self.d(self.trace.reverse[k].output, name)  # type: ignore[union-attr]
+        return adjoint_name(self.trace, k, name, self.style)  # type: ignore[arg-type]
+
+    def d(self, top: str, bottom: str) -> str:
+        """``∂top/∂bottom`` (ASCII ``dtop/dbottom``)."""
+        return gradient_name(top, bottom, self.style)
+
+    def one_pass_each(self) -> list[str]:
+        """Keep one forward and one reverse pass (those the edges would carry), as a
+        compact picture shows; notes on the passes left out."""
+        notes: list[str] = []
+        if self.trace is None:
+            return notes
+        for kind, shown, keep in (("forward", self.fwd, self.edge_fwd),
+                                  ("reverse", self.rev, self.edge_rev)):
+            if len(shown) > 1:
+                k = keep if keep is not None else shown[0]
+                what = f"seed {self.seeded(k)}" if kind == "forward" and self.seeded(k) \
+                    else f"output {self.trace.reverse[k].output}" if kind == "reverse" \
+                    else f"pass {k}"
+                notes.append(f"{len(shown)} {kind} passes: this picture shows one ({what}); "
+                             "detail='full' (--detail full) shows them all")
+                shown[:] = [k]
+        return notes
+
+    def drawn(self, i: int) -> bool:
+        """Whether node ``i`` is a node of the picture: constants are not (they are shown
+        inside the nodes that use them), unless a constant is itself an output."""
+        return self.graph.nodes[i].kind != "const" or i in self.outputs
+
     def num(self, v: Any) -> str:
-        """A stored number as label text (ASCII, ``digits`` significant figures); an array
-        of a tensor graph on one line, row by row (summarised past ``max_matrix``)."""
+        """A stored number as label text (``digits`` significant figures, in the view's
+        style); an array of a tensor graph on one line, row by row (summarised past
+        ``max_matrix``)."""
         if self.tensor:
-            return value_text(self.trace, v, self.digits, "text",  # type: ignore[arg-type]
+            return value_text(self.trace, v, self.digits, self.style,  # type: ignore[arg-type]
                               self.max_matrix, inline=True)
-        return fmt(v, self.digits, "text")
+        return fmt(v, self.digits, self.style)
 
     def edge(self, v: Any) -> str:
         """:meth:`num` for an edge label: nothing for a matrix or an array too large for
@@ -221,15 +291,33 @@ class View:
             else ""  # type: ignore[union-attr]
 
     def formula(self, i: int) -> str:
-        """Node ``i``'s definition in its parents' names (ASCII)."""
-        if self.trace is not None:
+        """Node ``i``'s definition in its parents' names, in the view's style (constants
+        by value: ``w3 = w1 + 1``)."""
+        if self.trace is not None and self.style == "text":
             return self.trace.steps[i].formula  # stored once per trace
         if not self._formulas:  # Graph.formula re-derives every name per call: do it once
-            atoms = self.graph._atoms(self.notation, "text")
-            self._formulas = [self.graph.formula(n.id, self.notation, "text",
+            atoms = self.graph._atoms(self.notation, self.style)
+            self._formulas = [self.graph.formula(n.id, self.notation, self.style,
                                                  args=[atoms[q] for q in n.parents])
                               for n in self.graph.nodes]
         return self._formulas[i]
+
+    def partial_formula(self, child: int, pos: int) -> str:
+        """The formula of ∂child/∂(its argument ``pos``), in the view's style (a tensor
+        operation's in matrix notation: ``ḡ w2ᵀ``, ASCII ``g w2.T``)."""
+        if self.style == "unicode":
+            return self.graph.partial_formula(child, pos, self.notation, "unicode")
+        text = self.graph.partial_formula(child, pos, self.notation, "text")
+        return _ascii(text.replace("\u1e21", "g"), "text")  # matrix notation: g w2.T
+
+    def depths(self) -> dict[int, int]:
+        """Each drawn node's depth: 0 for inputs, else one more than its deepest drawn
+        parent (constants do not count). The picture's columns (rows, top to bottom)."""
+        out: dict[int, int] = {}
+        for n in self.graph.nodes:  # parents come before their children
+            if self.drawn(n.id):
+                out[n.id] = 1 + max((out[q] for q in n.parents if q in out), default=-1)
+        return out
 
     def kind(self, i: int) -> str:
         """input, param, const, op or output: how node ``i`` is drawn."""
@@ -257,15 +345,90 @@ class View:
         return self._steps[key].get(i)
 
 
+def _par(s: str) -> str:
+    """A factor of a product: in parentheses when negative or a sum."""
+    return f"({s})" if s.startswith(("-", "\u2212")) or " " in s else s
+
+
+class Term(NamedTuple):
+    """One chain-rule term an edge carries, as the picture writes it: it adds ``value`` to
+    ``target`` (the child's tangent, or the parent's adjoint); ``symbolic`` is the carried
+    quantity times the local partial (``w̄4·w2``), ``numeric`` their stored values
+    (``1·3``; empty where a factor is a matrix, which the nodes show)."""
+
+    target: str
+    symbolic: str
+    numeric: str
+    value: str
+    known: bool
+
+
+SHORT = 12
+"""In the table of steps a local partial's formula longer than this many characters (and
+than its name) is written as its name, ``∂w5/∂w1``."""
+
+
+def edge_term(v: View, child: int, pos: int, short: bool = False) -> Term | None:
+    """The term edge (``child``, ``pos``) carries in the pass the edges show (forward:
+    into the child's tangent; reverse: into the parent's adjoint), from the step
+    records: the carried quantity first, then the local partial. ``short`` writes a
+    long partial formula (:data:`SHORT`) as its name ``∂child/∂parent``."""
+    g = v.graph
+    parent = g.nodes[child].parents[pos]
+    op = g.nodes[child].op
+    tensor_op = op is not None and op.tensor  # a Jacobian-vector or vector-Jacobian product
+    args = [v.names[q] for q in g.nodes[child].parents]
+    formula = v.partial_formula(child, pos)
+    if short and len(formula) > max(SHORT, len(v.d(v.names[child], v.names[parent]))):
+        formula = v.d(v.names[child], v.names[parent])
+
+    def make(target: str, carried: str, a: Any, b: Any, value: Any, known: bool,
+             tensor_formula: str) -> Term:
+        symbolic = tensor_formula if tensor_op else f"{carried}{v.mul}{_par(formula)}"
+        factors = [v.edge(a), v.edge(b)]
+        summed = v.tensor and not tensor_op and np.shape(value) != np.broadcast_shapes(
+            np.shape(a), np.shape(b))  # a broadcast value: the sum over its copies
+        numeric = ""
+        if not tensor_op and all(factors):
+            numeric = ("sum " if v.style == "text" else "\u03a3") * summed \
+                + f"{_par(factors[0])}{v.mul}{_par(factors[1])}"
+        if summed:
+            symbolic = f"sum({symbolic})" if v.style == "text" else f"\u03a3({symbolic})"
+        return Term(target, symbolic, numeric, v.edge(value), known)
+
+    forward = v.edge_fwd is not None
+    k = v.edge_fwd if forward else v.edge_rev
+    if k is None:
+        return None
+    step = v.step("forward", k, child) if forward else v.step("reverse", k, parent)
+    term = next((x for x in (step.terms if step else ())
+                 if x.position == pos and (forward or x.child == child)), None)
+    if term is None:
+        return None
+    name = v.tan if forward else v.adj
+    source, target = (parent, child) if forward else (child, parent)  # carried from, into
+    quantity = name(k, v.names[source])
+    product = ""  # a Jacobian-vector or vector-Jacobian product, in matrix notation
+    if tensor_op:
+        product = _ascii(op.jvp_formulas[pos].format(*args, t=quantity) if forward  # type: ignore
+                         else op.vjp_formulas[pos].format(*args, g=quantity), v.style)  # type: ignore
+    carried, partial = term_factors(term)
+    return make(name(k, v.names[target]), quantity, carried, partial, term.value,
+                (child, pos) in (v.fterms if forward else v.rterms), product)
+
+
 def build_view(graph: Graph, trace: Trace | None, *, notation: str | None = None,
                digits: int | None = 4, mode: str | None = None, contributions: str = "auto",
                forward_pass: int = 0, reverse_pass: int = 0,
                progress: Progress | None = None, max_matrix: tuple[int, int] = MAX_MATRIX,
-               params: Sequence[str] | None = None) -> View:
+               params: Sequence[str] | None = None, ascii: bool = False,
+               detail: str = "full") -> View:
     """Check the options against the trace and work out what the picture shows.
 
     ``params`` names the inputs drawn as parameters (default: the rule of
-    :func:`parameter_nodes`); arrays larger than ``max_matrix`` are summarised.
+    :func:`parameter_nodes`); arrays larger than ``max_matrix`` are summarised;
+    ``ascii`` writes the labels in ASCII (``dz/dw1`` for w̄1); ``detail`` is one of
+    :data:`DETAILS` (``auto`` chosen by the number of drawn nodes).
     """
     mode = mode or (trace.mode if trace is not None else "primal")
     if mode not in MODES:
@@ -275,12 +438,19 @@ def build_view(graph: Graph, trace: Trace | None, *, notation: str | None = None
                          hint="use one of: " + ", ".join(CONTRIBUTIONS))
     if digits is not None and not 1 <= digits <= 17:
         raise InputError(f"digits must be between 1 and 17, not {digits}")
+    if detail not in DETAILS:
+        raise InputError(f"unknown detail {detail!r}", hint="use one of: " + ", ".join(DETAILS))
     v = View(graph, trace, notation or (trace.notation if trace else "w"), digits, mode,
-             progress=progress, max_matrix=tuple(max_matrix))  # type: ignore[arg-type]
+             progress=progress, max_matrix=tuple(max_matrix),  # type: ignore[arg-type]
+             style="text" if ascii else "unicode")
     v.params = parameter_nodes(graph, trace, params)
     v.names = graph.display_names(v.notation)
     for name, i in graph.outputs:
         v.outputs.setdefault(i, []).append(name)
+    if detail == "auto":
+        detail = "compact" if sum(map(v.drawn, range(len(graph.nodes)))) >= COMPACT_FROM \
+            else "full"
+    v.detail = detail
     if trace is None:
         return v
     strict = mode != trace.mode  # the trace's own mode shows the passes it has (maybe none)
