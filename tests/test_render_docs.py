@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autodiff_viz.views import dot_render, frames, graphviz, notebook
+from autodiff_viz.views import dot_fit, dot_render, dot_view, frames, graphviz, notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "render.md"
@@ -32,7 +32,7 @@ def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_command_examples_run(tmp_path: Path) -> None:
     block = TEXT[TEXT.index("## The command\n\n```bash\n") + len("## The command\n\n```bash\n"):]
     lines = block[: block.index("```")].strip().splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
     for line in lines:
         args = shlex.split(line)
         assert args[:2] == ["autodiff-viz", "render"]
@@ -42,6 +42,10 @@ def test_command_examples_run(tmp_path: Path) -> None:
                               capture_output=True, text=True)
         assert done.returncode == 0, (line, done.stderr)
     assert (tmp_path / "graph.dot").exists() and len(list((tmp_path / "slides").iterdir())) == 7
+    if shutil.which("dot") is not None:  # --fit 16:9 at 150 dpi: at most 3000x1688 pixels
+        png = (tmp_path / "xor.png").read_bytes()
+        assert int.from_bytes(png[16:20], "big") <= 3000
+        assert int.from_bytes(png[20:24], "big") <= 1688
 
 
 def test_missing_graphviz_message_is_the_real_one(tmp_path: Path) -> None:
@@ -63,9 +67,14 @@ def test_documented_thresholds_and_limits_are_the_code_defaults() -> None:
     assert dot_render.TIMEOUT == 120 and "(default 120)" in TEXT
     assert frames.MAX_FRAMES == 200 and "(default\n  200)" in TEXT
     assert notebook.TIMEOUT == 30 and "more than 30\nseconds" in TEXT
+    assert dot_view.COMPACT_FROM == 13 and "from **13 nodes** on" in TEXT
+    assert dot_fit.MIN_PX == 12 and round(dot_fit.MIN_SCALE, 2) == 0.82
+    assert "shrunk to 82% at most, so that\nits smallest text stays at least 12 pixels" in TEXT
+    assert dot_render.fit_box("16:9") == (20, 11.25) and "(20 x 11.25 inches)" in TEXT
 
 
 def test_documented_images_exist() -> None:
     for name in re.findall(r"\]\((images/[\w.]+\.png)\)", TEXT):
         data = (ROOT / "docs" / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert len(data) < 300_000, name  # small enough for the README and the docs
