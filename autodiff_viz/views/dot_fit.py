@@ -13,7 +13,7 @@ inside the box.
 (73.9, 30.0)
 >>> choose([Layout("LR", False), Layout("TB", False)], lambda c: (800.0, 400.0)
 ...        if c.rankdir == "LR" else (300.0, 900.0), (1440.0, 810.0))
-(Layout(rankdir='LR', side=False, narrow=False), 1.0)
+(Layout(rankdir='LR', side=False, narrow=False, columns=1), 1.0)
 """
 from __future__ import annotations
 
@@ -36,12 +36,13 @@ MIN_SCALE = MIN_PX / (SMALL * 96 / 72)
 
 class Layout(NamedTuple):
     """``rankdir`` (``LR`` or ``TB``), whether the table is beside the graph (``side``)
-    rather than below it, and whether nodes write their values on a line of their own
-    (``narrow``)."""
+    rather than below it, whether nodes write their values on a line of their own
+    (``narrow``), and in how many columns the table of steps is (``columns``)."""
 
     rankdir: str
     side: bool
     narrow: bool = False
+    columns: int = 1
 
 
 def label_size(label: str, size: float) -> tuple[float, float]:

@@ -182,13 +182,14 @@ def _side_by_side(left: list[list[str]], right: list[list[str]], width: int,
                  COLOR=PALETTE["grid"])
 
 
-def steps_table_html(v: View, max_rows: int) -> str:
+def steps_table_html(v: View, max_rows: int, columns: int = 1) -> str:
     """The chain-rule steps of the pass the edges carry, one row per node in the pass's
     order: ``w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584``, each term the
     carried quantity first, then the local partial (a long partial by its name,
     ``∂w4/∂w1``); the gradient beside it. A compact picture's table: its edges carry
     no labels. Without an edge pass, the node table (:func:`table_html`); in a primal
     picture, none. Past ``max_rows`` steps only the inputs' and outputs' are listed.
+    ``columns``: the steps in that many columns side by side, read down each column.
     """
     t = v.trace
     assert t is not None
@@ -205,7 +206,7 @@ def steps_table_html(v: View, max_rows: int) -> str:
     else:
         title = f"reverse pass for {t.reverse[k].output} (output to inputs)"
     head = f'BGCOLOR="{PALETTE["head"]}"'
-    left = [[f'<TD COLSPAN="4" ALIGN="LEFT" {head}><B>{esc(title)}</B></TD>']]
+    left: list[list[str]] = []
     for r in keep:
         s = steps[r]
         name = v.tan(k, s.name) if kind == "forward" else v.adj(k, s.name)
@@ -225,11 +226,37 @@ def steps_table_html(v: View, max_rows: int) -> str:
                      numeric, lambda x: slot(x, known)) + gap if numeric else "") + "</TD>",
                  f'<TD ALIGN="LEFT">{_equals(v.cell(value, known))}</TD>']
         left.append(cells)
+    left, width = _columns(left, columns)
+    left.insert(0, [f'<TD COLSPAN="{width}" ALIGN="LEFT" {head}><B>{esc(title)}</B></TD>'])
     if len(keep) < len(steps):
-        left.append([f'<TD COLSPAN="4" ALIGN="LEFT"><I>{len(steps) - len(keep)} more steps '
-                     f"left out (past {max_rows} rows; raise max_table_rows / "
+        left.append([f'<TD COLSPAN="{width}" ALIGN="LEFT"><I>{len(steps) - len(keep)} more '
+                     f"steps left out (past {max_rows} rows; raise max_table_rows / "
                      "--max-table-rows)</I></TD>"])
-    return _side_by_side(left, _result_rows(v, view_table(v), max_rows), 4, border=0)
+    return _side_by_side(left, _result_rows(v, view_table(v), max_rows), width, border=0)
+
+
+def _columns(rows: list[list[str]], columns: int) -> tuple[list[list[str]], int]:
+    """Rows of four cells in ``columns`` blocks side by side (read down each block), a
+    gap between the blocks; and how many cells wide that is.
+
+    >>> _columns([["a"] * 4, ["b"] * 4, ["c"] * 4], 2)[1]
+    9
+    >>> [row[0] for row in _columns([["a"] * 4, ["b"] * 4, ["c"] * 4], 2)[0]]
+    ['a', 'b']
+    """
+    if columns <= 1 or len(rows) < 2:
+        return rows, 4
+    height = -(-len(rows) // columns)
+    blocks = [rows[c * height:(c + 1) * height] for c in range(columns)]
+    blank = ['<TD COLSPAN="4"></TD>']
+    out = []
+    for r in range(height):
+        cells: list[str] = []
+        for c, block in enumerate(blocks):
+            cells += (['<TD WIDTH="24"></TD>'] if c else []) + (
+                block[r] if r < len(block) else blank)
+        out.append(cells)
+    return out, 4 * columns + columns - 1
 
 
 def _equals(cell: str) -> str:

@@ -286,18 +286,22 @@ def _document(v: View, *, rankdir: str | None, legend: bool, show_table: bool,
     depths = v.depths()
     text = title if title is not None else title_text(g, v.trace, v.digits, v.max_matrix,
                                                       v.style)
-    grid = None
+    grids: dict[int, str] = {}  # the table, in 1, 2 or 3 columns (a long table of steps)
     if v.trace is not None and show_table:
-        grid = steps_table_html(v, max_table_rows) if compact else table_html(
+        grids[1] = steps_table_html(v, max_table_rows) if compact else table_html(
             v, max_table_rows)
+        steps = grids[1].count("<TR>")
+        for columns in (2, 3) if compact and steps > 15 and len(g.nodes) < BIG_GRAPH else ():
+            grids[columns] = steps_table_html(v, max_table_rows, columns)
     variants = (False, True) if compact and len(g.nodes) < BIG_GRAPH else (False,)
     nodes = {narrow: {n.id: _node_line(v, n.id, narrow) for n in g.nodes if v.drawn(n.id)}
              for narrow in variants}
     edge_lines = [_edge_line(v, child, pos, labels) for child, pos in edges]
     heading = _heading(v, text, notes, legend, labels)
     sep = (0.18, 0.3) if compact else (0.25, 0.45)
-    layout, scale = _layout(v, rankdir, box, nodes, edge_lines if labels else [], grid,
+    layout, scale = _layout(v, rankdir, box, nodes, edge_lines if labels else [], grids,
                             heading, depths, sep)
+    grid = grids.get(layout.columns)
     if auto and not compact and scale < 1:
         v.detail = "compact"
         return _document(v, rankdir=rankdir, legend=legend, show_table=show_table,
@@ -342,7 +346,7 @@ def _document(v: View, *, rankdir: str | None, legend: bool, show_table: bool,
 
 
 def _layout(v: View, rankdir: str | None, box: tuple[float, float] | None,
-            nodes: dict[bool, dict[int, str]], edge_lines: list[str], grid: str | None,
+            nodes: dict[bool, dict[int, str]], edge_lines: list[str], grids: dict[int, str],
             heading: str, depths: dict[int, int], sep: tuple[float, float]
             ) -> tuple[Layout, float]:
     """The layout that fits ``box`` (default: a 16:9 slide) best, by the sizes
@@ -353,8 +357,9 @@ def _layout(v: View, rankdir: str | None, box: tuple[float, float] | None,
     to fit the box, as far as the guess goes."""
     if len(v.graph.nodes) >= BIG_GRAPH or not depths:
         return Layout(rankdir or "LR", False), 1.0
-    candidates = [Layout(r, side, narrow) for narrow in nodes
-                  for r in ([rankdir] if rankdir else ["LR", "TB"])
+    grid = grids.get(1)
+    candidates = [Layout(r, side, narrow, columns) for columns in (grids or {1: ""})
+                  for narrow in nodes for r in ([rankdir] if rankdir else ["LR", "TB"])
                   for side in (False, True) if not (side and (r == "TB" or not grid))]
     sizes = {narrow: {i: _node_size(line) for i, line in lines.items()}
              for narrow, lines in nodes.items()}
@@ -364,11 +369,13 @@ def _layout(v: View, rankdir: str | None, box: tuple[float, float] | None,
         if v.graph.nodes[i].kind == "input" and users:
             ranks[i] = min(users) - 1
     label = max((label_size(_label_of(e), SMALL)[0] for e in edge_lines), default=0.0)
-    table = label_size(grid, BASE) if grid else None
-    table = (table[0] * 1.15, table[1] * 1.15) if table else None  # cell padding
+    tables = {c: label_size(text, BASE) for c, text in grids.items()}
     head = label_size(heading, BASE)
 
     def size(c: Layout) -> tuple[float, float]:
+        table = tables.get(c.columns)
+        if table is not None:  # and the cells' padding
+            table = (table[0] * 1.15, table[1] * 1.15)
         gap = label if c.rankdir == "LR" else 2 * LINE * SMALL + 18  # edge labels' room
         graph = graph_size(sizes[c.narrow], ranks, c.rankdir, sep[0] * 72, sep[1] * 72 + gap)
         return combine(graph, table, head, c.side)
