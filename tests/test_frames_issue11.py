@@ -312,6 +312,33 @@ def test_animated_svg_is_well_formed_with_a_frame_per_step(t: av.Trace, tmp_path
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids))  # the frames' own ids were made unique
     assert "f5-n0" in ids and "f1-n0" in ids
+    text = path.read_text(encoding="utf-8")  # self-contained: no script, nothing fetched
+    assert "<script" not in text and not re.search(r'(?:href|src)="(?!#)', text)
+
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="no headless Chromium to play the SVG")
+def test_a_browser_plays_the_animated_svg(t: av.Trace, tmp_path: Path) -> None:
+    from PIL import Image, ImageChops
+
+    path = tmp_path / "reverse.svg"
+    animate.write_frames_file(t, path, kind="reverse", seconds=2)
+    shots = []
+    for ms in (1000, 9000):  # step 1, then step 5 (virtual time: no real wait)
+        png = tmp_path / f"at_{ms}.png"
+        subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", "--window-size=1300,650",
+                        f"--virtual-time-budget={ms}", f"--screenshot={png}", path.as_uri()],
+                       capture_output=True, timeout=120, check=False)
+        if not png.exists():
+            pytest.skip("Chromium could not take a screenshot here")
+        shots.append(Image.open(png).convert("RGB"))
+    assert ImageChops.difference(shots[0], shots[1]).getbbox() is not None  # it plays
+    assert all(s.getextrema() != ((255, 255), (255, 255), (255, 255)) for s in shots)
 
 
 @needs_dot

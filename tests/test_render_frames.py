@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -76,9 +77,12 @@ def test_forward_and_primal_frames_highlight_the_edges_into_the_node(t: av.Trace
 def hidden(frame: str, full: str) -> list[str]:
     """What a frame's line leaves blank, read from the full picture's line: each run of
     blanks (``_``) where the two differ. Anywhere else the frame must show what the
-    full picture shows, and a blank is exactly as wide as what it hides."""
+    full picture shows, and a blank is exactly as wide as what it hides (a combining
+    mark, the bar of w̄, takes no width)."""
     if frame == full:
         return []
+    frame, full = (unicodedata.normalize("NFC", x) for x in (frame, full))
+    frame, full = ("".join(c for c in x if not unicodedata.combining(c)) for x in (frame, full))
     assert len(frame) == len(full), (frame, full)  # a blank is as wide as its number
     runs = [(m.start(), m.end()) for m in re.finditer(r"_+", frame)]
     for i, (a, b) in enumerate(zip(frame, full)):

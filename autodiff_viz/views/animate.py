@@ -8,7 +8,8 @@ highlights), drawn by Graphviz and put together here:
 * **animated SVG**: ``dot -Tsvg`` per frame, each frame a ``<g class="frame">`` of
   one self-contained SVG, shown in turn by SMIL ``<animate>`` (every browser plays
   it; a viewer without animation shows the last frame, the full picture);
-* **animated GIF**: ``dot -Tpng`` per frame, joined by Pillow, looping.
+* **animated GIF**: ``dot -Tpng`` per frame (at most :data:`GIF_MAX_SIDE` pixels a
+  side), one palette for all frames, joined by Pillow, looping.
 
 ``pypdf`` and Pillow are the optional extra ``autodiff-viz[frames]``; without them
 the PDF or the GIF is refused with that hint before anything is drawn.
