@@ -70,8 +70,11 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
     """Run the passes and return a :class:`~autodiff_viz.trace.Trace`.
 
     ``mode``: "primal", "forward", "reverse" or "both". Forward mode runs one
-    pass per input named in ``wrt`` (default: every input) or one pass along
-    the direction ``seed``; reverse mode one pass per output (or ``output``), and
+    pass per input named in ``wrt`` or one pass along the direction ``seed``; with
+    neither it seeds every input in turn, one pass each, so that forward mode too
+    gives the whole gradient (Jacobian). The command line follows the same rule
+    (``trace``/``render`` without ``--wrt``/``--seed``); reverse mode runs one pass per
+    output (or ``output``), and
     with ``params`` only through the nodes on a path from those inputs (the
     parameters: no adjoint is computed for data such as X and y).
     A vector or matrix input in ``wrt`` is seeded whole (every entry 1: a direction);
@@ -81,6 +84,9 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
     >>> t = trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward", wrt="x2")
     >>> t.gradient
     {'x2': 2.0}
+    >>> t = trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward")
+    >>> [f.seed for f in t.forward], t.gradient        # no wrt: every input in turn
+    ([{'x1': 1.0}, {'x2': 1.0}], {'x1': 2.5838531634528574, 'x2': 2.0})
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", hint="use one of: " + ", ".join(MODES))

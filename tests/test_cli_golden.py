@@ -55,6 +55,9 @@ CASES.update({
     "grad_worked.json": ["grad", EXPR, "--at", AT, "--format", "json"],
     "grad_worked.md": ["grad", EXPR, "--at", AT, "--format", "markdown"],
     "grad_worked.tex": ["grad", EXPR, "--at", AT, "--format", "latex"],
+    "trace_worked_standalone.tex": WORKED + ["--wrt", "x2", "--standalone"],
+    "trace_worked_beamer.tex": WORKED + ["--wrt", "x2", "--beamer"],
+    "trace_worked_beamer_step.tex": WORKED + ["--wrt", "x2", "--beamer", "--step"],
     "grad_worked.csv": ["grad", EXPR, "--at", AT, "--format", "csv"],
     "grad_jacobian.txt": ["grad", "a = x*y; b = x + y; c = sin(a)", "--at", "x=2,y=5"],
     "grad_reverse_only.txt": ["grad", EXPR, "--at", AT, "--mode", "reverse"],
@@ -105,8 +108,10 @@ def test_table_shows_the_worked_example_numbers(capsys: pytest.CaptureFixture[st
     assert rows["w1"][-1] == "2" and rows["w2"][-1] == "3"
     assert rows["w3"][1:] == ["sin(w1)", "sin(x1)", "sin(2)", "0.9093"]
     assert rows["w4"][-1] == "6" and rows["w5"][-1] == "6.909"
-    # forward seeded on x2: ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2
-    assert "  ẇ5        ẇ3·1 + ẇ4·1     0 + 2   2       z" in out
+    # forward seeded on x2, both factors of each term, the tangent first:
+    # ẇ3 = ẇ1·cos(w1) = 0·(−0.4161) = 0, ẇ5 = ẇ3·1 + ẇ4·1 = 0·1 + 2·1 = 2
+    assert "  ẇ3        ẇ1·cos(w1)      0·(−0.4161)   0\n" in out
+    assert "  ẇ5        ẇ3·1 + ẇ4·1     0·1 + 2·1     2       z" in out
     # reverse: w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584, the gradient
     assert "w̄4·w2 + w̄3·cos(w1)   1·3 + 1·(−0.4161)   2.584   ∂z/∂x1" in out
     assert "w̄4·w1                1·2                 2       ∂z/∂x2" in out
@@ -117,7 +122,8 @@ def test_ascii_and_markdown_lines_are_the_checker_lines(capsys: pytest.CaptureFi
     md = run_cli(WORKED + ["--wrt", "x2", "--format", "markdown"], capsys)
     for line in ("w3 = sin(w1) = sin(2) = 0.9093", "w4 = w1*w2 = 2*3 = 6",
                  "w5 = w3 + w4 = 0.9093 + 6 = 6.909",
-                 "dw5/dx2 = dw3/dx2*1 + dw4/dx2*1 = 0 + 2 = 2",
+                 "dw3/dx2 = dw1/dx2*cos(w1) = 0*(-0.4161) = 0",
+                 "dw5/dx2 = dw3/dx2*1 + dw4/dx2*1 = 0*1 + 2*1 = 2",
                  "dz/dw2 = dz/dw4*dw4/dw2 = 1*2 = 2",
                  "dz/dw1 = dz/dw4*dw4/dw1 + dz/dw3*dw3/dw1 = 1*3 + 1*(-0.4161) = 2.584"):
         assert f"\n{line}\n" in md  # a whole line inside a ```text block
@@ -162,8 +168,8 @@ def test_latex_is_align_and_booktabs(capsys: pytest.CaptureFixture[str]) -> None
     assert "\\toprule" in out and "\\midrule" in out and "\\bottomrule" in out
     assert "v_{1} &= \\sin\\left(v_{-1}\\right) = \\sin\\left(2\\right) = 0.9093" in out
     assert ("\\bar{v}_{-1} &= \\bar{v}_{2} \\cdot v_{0} + \\bar{v}_{1} \\cdot "
-            "\\cos\\left(v_{-1}\\right) = 1 \\cdot 3 + 1 \\cdot \\left(-0.4161\\right) = 2.584 "
-            "&& \\frac{\\partial z}{\\partial x_{1}}") in out
+            "\\cos\\left(v_{-1}\\right) = 1 \\cdot 3 + 1 \\cdot \\left(-0.4161\\right) = 2.584") in out
+    assert "\\text{(${=}\\,\\partial z/\\partial x_{1}$)}" in out  # the gradient entry it is
     assert "\\frac{\\partial z}{\\partial x_{2}} &= 2" in out
     for line in out.splitlines():
         if not line.startswith("%"):

@@ -113,9 +113,12 @@ def test_keys_move_through_the_passes_and_the_table_grows() -> None:
     assert "passes: primal · [forward x2=1] · reverse z" in term.screen
     term.press("g6\r")  # ẇ5, its first term
     assert term.header().endswith("step 6 of 7, ẇ5, term 1 of 2")
-    assert "  so far     ẇ5 = 0 + …   (more terms to come)" in term.screen
+    # each term as tangent · partial, the tangent first (ẇ3 = 0, ∂w5/∂w3 = 1)
+    assert "  so far     ẇ5 = 0·1 + …   (more terms to come)" in term.screen
     term.press("n")
-    assert "  adds term  ẇ4·1 = 2·1 = 2\n  result     ẇ5 = 0 + 2 = 2" in term.screen
+    assert ("  adds term  ẇ4·1 = 2·1 = 2\n"
+            "  result     ẇ5 = 0·1 + 2·1 = 2   = ∂z/∂x2 (derivative with respect to x2)"
+            in term.screen)
     assert term.quit() == 0
 
 
@@ -228,7 +231,10 @@ def test_stdin_not_a_terminal_prints_every_step_without_waiting() -> None:
     out = child.before.replace("\r\n", "\n")
     assert CLEAR not in out and "q quit" not in out
     headers = [line for line in out.splitlines() if ": step " in line]
-    assert len(headers) == 5 + 7 + 6
+    # primal 5, a forward pass per input (no --wrt: x1, then x2) of 7 terms each, reverse 6
+    assert len(headers) == 5 + 7 + 7 + 6
+    assert sum("Forward pass, seed x1=1" in h for h in headers) == 7
+    assert sum("Forward pass, seed x2=1" in h for h in headers) == 7
     assert headers[0].endswith("step 1 of 5, w1")
     assert headers[-1].endswith("step 6 of 6, w̄1, term 2 of 2")
     assert "result     w̄1 = 1·3 + 1·(−0.4161) = 2.584   = ∂z/∂x1 (gradient)" in out
@@ -238,7 +244,8 @@ def test_stdout_not_a_terminal_prints_every_step() -> None:
     proc = subprocess.run([sys.executable, "-m", "autodiff_viz", "trace", EXPR, "--at", AT,
                            "--step"], capture_output=True, text=True, timeout=60, env=env())
     assert proc.returncode == 0 and proc.stderr == ""
-    assert proc.stdout.count(": step ") == 18 and "\x1b" not in proc.stdout
+    # primal 5, forward 7 seeded on x1 and 7 on x2 (no --wrt: every input), reverse 6
+    assert proc.stdout.count(": step ") == 5 + 7 + 7 + 6 and "\x1b" not in proc.stdout
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

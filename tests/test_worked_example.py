@@ -60,8 +60,9 @@ def test_forward_mode_seeded_on_x2(t: av.Trace) -> None:
     assert steps["w1"].tangent == 0 and steps["w2"].tangent == 1
     assert steps["w3"].tangent == 0  # sin(x1) does not depend on x2
     assert steps["w4"].tangent == 2  # 1 * w1
-    # ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2, each term kept
+    # ẇ5 = ẇ3·1 + ẇ4·1 = 0·1 + 2·1 = 2, each term kept with both factors
     assert [(term.parent_name, term.value) for term in steps["w5"].terms] == [("w3", 0), ("w4", 2)]
+    assert [(term.parent_tangent, term.partial) for term in steps["w5"].terms] == [(0, 1), (2, 1)]
     assert steps["w5"].tangent == 2
     assert t.directional(0) == {"z": 2.0}
 

@@ -93,7 +93,8 @@ def add_trace_options(p: argparse.ArgumentParser, modes: bool = True) -> None:
                        default="both", help="which passes to run (default: both)")
     p.add_argument("--wrt", metavar="INPUTS", default=None,
                    help="forward mode: seed these inputs, one pass each, e.g. x1 or x1,x2 "
-                        "(default: the first input)")
+                        "(default: every input in turn, one pass each: the whole gradient, "
+                        "as in reverse mode)")
     p.add_argument("--seed", metavar="DIRECTION", default=None, action="append",
                    help="forward mode: one pass along a direction instead of --wrt, "
                         "e.g. x1=1,x2=0.5 (inputs not named are 0; several --seed are "
@@ -311,11 +312,12 @@ def split_names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
-def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) -> Any:
+def trace_from_args(args: argparse.Namespace) -> Any:
     """Parse EXPR and run the passes the options ask for; returns a Trace.
 
-    ``--wrt`` may name several inputs (one forward pass each); without it the
-    forward pass seeds the first input (``default_wrt_first``) or every input.
+    ``--wrt`` may name several inputs (one forward pass each). Without ``--wrt`` and
+    ``--seed`` forward mode seeds every input in turn, one pass each, as ``av.trace``
+    does: the one rule of which input forward mode seeds (``demo`` alone asks for x2).
     """
     from ..api import trace
     from ..errors import InputError
@@ -333,8 +335,6 @@ def trace_from_args(args: argparse.Namespace, default_wrt_first: bool = True) ->
     if wrt is not None and seed is not None and mode in ("forward", "both"):
         raise InputError("give either --wrt or --seed, not both",
                          hint="--wrt x1 is the seed x1=1 with every other input 0")
-    if wrt is None and seed is None and default_wrt_first and graph.input_names:
-        wrt = graph.input_names[0]
     return trace(graph, at, mode=mode, wrt=wrt, seed=seed, output=args.output,
                  notation=args.notation)
 

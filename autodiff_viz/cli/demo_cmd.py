@@ -3,6 +3,9 @@
 It takes the display options of ``trace`` (``--format``, ``--digits``,
 ``--notation``, ``--ascii``, ``--width``, ``--color``, ``--matrix-size``); its
 own view, ``--format text`` (the default), is the three traces one line per step.
+
+Forward mode seeds x2 (``--wrt x2``), as the course's worked example does, and the
+output says so (:data:`SEED_NOTE`); ``trace`` without ``--wrt`` seeds every input in turn.
 """
 from __future__ import annotations
 
@@ -13,11 +16,17 @@ from .common import (BUILTIN_EXAMPLE, BUILTIN_POINT, FORMATS, add_digits_option,
                      view_width)
 
 
+SEED_NOTE = "forward mode: --wrt x2, as the course does (without --wrt, trace seeds every " \
+    "input in turn)"
+"""The line under the demo's title: which input its forward pass seeds, and why."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help=f"trace the built-in example {BUILTIN_EXAMPLE}",
                        description=f"Trace the built-in example z = {BUILTIN_EXAMPLE} at "
-                                   "x1=2, x2=3 in both modes (forward seeded on x2). It takes "
-                                   "the display options of trace.")
+                                   "x1=2, x2=3 in both modes, forward mode seeded on x2 (--wrt x2, "
+                                   "as the course does; trace without --wrt seeds every input "
+                                   "in turn). It takes the display options of trace.")
     add_notation_option(p)
     add_digits_option(p)
     add_view_options(p, ("text",) + FORMATS,
@@ -35,10 +44,18 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text":
         from ..views.text import render_text
 
-        emit(render_text(t, args.digits, style, max_matrix=args.max_matrix), style=style)
+        emit(_noted(render_text(t, args.digits, style, max_matrix=args.max_matrix)),
+             style=style)
         return 0
     from .trace_cmd import render
 
-    emit(render(t, args.format, args.digits, style, view_width(args), use_color(args),
-                max_matrix=args.max_matrix), style=style)
+    text = render(t, args.format, args.digits, style, view_width(args), use_color(args),
+                  max_matrix=args.max_matrix)
+    emit(_noted(text) if args.format == "table" else text, style=style)
     return 0
+
+
+def _noted(text: str) -> str:
+    """``text`` with :data:`SEED_NOTE` under its first line (the title)."""
+    title, _, rest = text.partition("\n")
+    return f"{title}\n{SEED_NOTE}\n{rest}"

@@ -31,7 +31,8 @@ from .arrays import MAX_MATRIX
 from .lines import (forward_line, gradient_name, join, node_name, primal_line, primal_parts,
                     reverse_line, seed_text, value_text)
 from .structure import structure_lines
-from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
+from .summary import (cost_lines, derivatives_title, directional_lines, flag_notes, jacobian_rows,
+                      note_lines, summary_rows, title)
 
 CSV_COLUMNS = ("pass", "run", "direction", "step", "node", "kind", "variable", "definition",
                "expression", "value", "result", "partials", "terms", "derivative", "flags",
@@ -180,8 +181,7 @@ def render_markdown(t: Trace, digits: int | None = 4, *,
         out += md_table(*summary_rows(t, digits, "text", inline=True, **mm))
     headers, rows = jacobian_rows(t, digits, "text", inline=True, **mm)
     if rows and t.graph.inputs:
-        what = "Gradient" if len(rows) == 1 else "Jacobian"
-        out += ["", f"## {what}", ""] + md_table(headers, rows)
+        out += ["", f"## {derivatives_title(t, short=True)}", ""] + md_table(headers, rows)
     directional = directional_lines(t, digits, "text", **mm)
     if directional:
         out += ["", "## Directional derivatives", ""] + [f"- {d}" for d in directional]

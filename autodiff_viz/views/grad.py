@@ -30,7 +30,7 @@ from .columns import hjoin, indent
 from .formats import full, md_table, strict_json
 from .latex import partial_frac, value_latex
 from .lines import gradient_name, value_text
-from .summary import jacobian_rows, plural, note_lines, title
+from .summary import derivatives_title, jacobian_rows, note_lines, plural, title
 
 
 def passes_rows(t: Trace) -> list[list[str]]:
@@ -78,12 +78,12 @@ def _derivative_lines(t: Trace, digits: int | None, style: str,
         return ["No inputs: nothing to differentiate."]
     if len(jac) == 1:  # matrices as aligned blocks, the name on their middle line
         (out, row), = jac.items()
-        return [f"Gradient of {out}"] + [
+        return [derivatives_title(t)] + [
             line for n, v in row.items() for line in indent(hjoin([
                 f"{gradient_name(out, n, style)} = ",
                 value_text(t, v, digits, style, max_matrix)]), "  ").split("\n")]
     headers, rows = jacobian_rows(t, digits, style, max_matrix=max_matrix, inline=True)
-    return ["Jacobian (row: output, column: input)"] + _columns([headers] + rows)
+    return [derivatives_title(t)] + _columns([headers] + rows)
 
 
 def _columns(rows: list[list[str]]) -> list[str]:
@@ -133,10 +133,9 @@ def render_grad_markdown(t: Trace, digits: int | None = 4, *,
                          max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """A title, the derivatives table and the passes table."""
     headers, rows = jacobian_rows(t, digits, "text", max_matrix=max_matrix, inline=True)
-    what = "Gradient" if len(rows) == 1 else "Jacobian"
     out = [f"# {title(t, digits, 'text', max_matrix)}", ""] + [f"> {n}" for n in note_lines(t)]
     out += [""] * bool(t.notes) + [f"Value: {_values(t, digits, 'text', max_matrix)}", "",
-           f"## {what}", ""] + md_table(headers, rows)
+           f"## {derivatives_title(t, short=True)}", ""] + md_table(headers, rows)
     out += ["", "## Passes and cost", ""] + md_table(PASS_HEADERS, passes_rows(t))
     out += ["", verdict(t)]
     return "\n".join(out)

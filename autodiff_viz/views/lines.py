@@ -5,7 +5,9 @@
 >>> primal_line(t, t.primal_steps()[2])
 'w3 = sin(w1) = sin(2) = 0.9093'
 >>> forward_line(t, 0, t.forward_steps(0)[-1])
-'ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2'
+'ẇ5 = ẇ3·1 + ẇ4·1 = 0·1 + 2·1 = 2'
+>>> forward_line(t, 0, t.forward_steps(0)[2])
+'ẇ3 = ẇ1·cos(w1) = 0·(−0.4161) = 0'
 >>> reverse_line(t, 0, t.reverse_steps(0)[-1])
 'w̄1 = w̄4·w2 + w̄3·cos(w1) = 1·3 + 1·(−0.4161) = 2.584'
 >>> reverse_line(t, 0, t.reverse_steps(0)[-1], style="text")
@@ -16,6 +18,12 @@ matrices takes several lines: each matrix one row per line, its columns aligned,
 and the rest of the step on its middle line (``inline=True``: one line, a matrix
 row by row as ``[0, 0; 1, 1]``). Arrays larger than ``max_matrix`` (4×4) are
 summarised; see :mod:`.arrays`.
+
+One chain-rule notation: a term always shows both factors, the carried quantity first
+and then the local partial (forward ``ẇ1·cos(w1)`` = ``1·(−0.4161)``, reverse ``w̄4·w2``
+= ``1·3``; :func:`term_factors`), and a line never writes the same thing twice in a row
+(``ẇ3 = ẇ1·cos(w1) = 0·(−0.4161) = 0``, not ``= 0 = 0``; :func:`once`). A matrix-product
+term keeps its matrix notation (``ḡ w2ᵀ``) and shows its value instead of two factors.
 """
 from __future__ import annotations
 
@@ -176,10 +184,72 @@ class LineParts(NamedTuple):
     value: str
 
 
+def once(parts: LineParts) -> LineParts:
+    """``parts`` with nothing written twice in a row: a working equal to the value or
+    to the formula (a sum of one term whose factors are not shown, an operation on
+    constants only) is left out, and so is a formula equal to the name.
+
+    >>> once(LineParts("w1", "2·3", "2·3", "6"))
+    LineParts(name='w1', symbolic='2·3', numeric='', value='6')
+    >>> once(LineParts("ẇ3", "ẇ1·cos(w1)", "0", "0"))
+    LineParts(name='ẇ3', symbolic='ẇ1·cos(w1)', numeric='', value='0')
+    >>> once(LineParts("ẇ3", "ẇ1·cos(w1)", "0·(−0.4161)", "0"))
+    LineParts(name='ẇ3', symbolic='ẇ1·cos(w1)', numeric='0·(−0.4161)', value='0')
+    """
+    name, symbolic, numeric, value = parts
+    if numeric and numeric in (symbolic, value):
+        numeric = ""
+    if symbolic and (symbolic == name or (symbolic == value and not numeric)):
+        symbolic = ""
+    return LineParts(name, symbolic, numeric, value)
+
+
 def join(parts: LineParts) -> str:
-    """``name = symbolic = numeric = value`` without the empty parts (parts of several
-    lines, matrices, side by side)."""
-    return join_with(" = ", [p for p in parts if p])
+    """``name = symbolic = numeric = value`` without the empty parts and without a part
+    that repeats the one before it (:func:`once`); parts of several lines (matrices) side
+    by side.
+
+    >>> join(LineParts("ẇ3", "ẇ1·cos(w1)", "1·(−0.4161)", "−0.4161"))
+    'ẇ3 = ẇ1·cos(w1) = 1·(−0.4161) = −0.4161'
+    >>> join(LineParts("w1", "", "", "2"))
+    'w1 = 2'
+    """
+    return join_with(" = ", [p for p in once(parts) if p])
+
+
+def term_factors(term: ForwardTerm | ReverseTerm) -> tuple[Any, Any]:
+    """A chain-rule term's two stored factors in the order every view writes them:
+    the carried quantity first (the parent's tangent in forward mode, the child's
+    adjoint in reverse mode), then the local partial. Their product is ``term.value``.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x1")
+    >>> carried, partial = term_factors(t.forward_steps(0)[2].terms[0])   # ẇ1·cos(w1)
+    >>> carried, round(partial, 4)
+    (1.0, -0.4161)
+    >>> term_factors(t.reverse_steps(0)[-1].terms[0])                      # w̄4·w2
+    (1.0, 3.0)
+    """
+    carried = term.parent_tangent if isinstance(term, ForwardTerm) else term.child_adjoint
+    return carried, term.partial
+
+
+def working(t: Trace, terms: list[tuple[str, str, str]]) -> str:
+    """The numeric side of a chain-rule sum from its terms' parts (symbolic, factors,
+    value, as :func:`forward_term_parts` and :func:`reverse_term_parts` give them): each
+    term's two factors, ``1·3 + 1·(−0.4161)``; a term without two factors to show (a
+    matrix product) by its value. One term without factors gives ``""``: its value is
+    the step's value, written once.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2")
+    >>> working(t, [("ẇ1·w2", "0·3", "0"), ("ẇ2·w1", "1·2", "2")])
+    '0·3 + 1·2'
+    >>> working(t, [("ḡ w2ᵀ", "", "[1, 2]")])
+    ''
+    """
+    return join_with(" + ", [num or (_p(t, val) if len(terms) > 1 else "")
+                             for _, num, val in terms])
 
 
 def primal_parts(t: Trace, s: PrimalStep, digits: int | None = 4, style: str = "unicode", *,
@@ -235,30 +305,35 @@ def forward_term_parts(t: Trace, k: int, s: ForwardStep, term: ForwardTerm,
         return _ascii(jvp, style), "", val(term.value)
     formula = _restyle(t.steps[s.node].partial(term.position).formula, fstyle)
     symbolic = f"{tangent_name(t, k, term.parent_name, style)}{mul}{_paren(formula)}"
-    numeric = _times(_p(t, val(term.parent_tangent, True)), mul, _p(t, val(term.partial, True)))
+    carried, partial = term_factors(term)
+    numeric = _times(_p(t, val(carried, True)), mul, _p(t, val(partial, True)))
     return symbolic, numeric, val(term.value)
 
 
 def forward_parts(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
                   style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
                   inline: bool = False) -> LineParts:
-    """The parts of :func:`forward_line`: tangent, chain rule, term values, tangent value."""
+    """The parts of :func:`forward_line`: tangent, chain rule, each term's two factors
+    (tangent, then partial; :func:`working`), tangent value.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2")
+    >>> forward_parts(t, 0, t.forward_steps(0)[3])
+    LineParts(name='ẇ4', symbolic='ẇ1·w2 + ẇ2·w1', numeric='0·3 + 1·2', value='2')
+    """
     name = tangent_name(t, k, s.name, style)
     value = value_text(t, s.tangent, digits, style, max_matrix, inline)
     if s.is_input or not s.terms:
         return LineParts(name, "", "", value)
     terms = [forward_term_parts(t, k, s, term, digits, style, max_matrix=max_matrix,
                                 inline=inline) for term in s.terms]
-    summands = [_p(t, value_text(t, term.value, digits, style, max_matrix, inline, True))
-                for term in s.terms]
-    return LineParts(name, " + ".join(sym for sym, _, _ in terms),
-                     join_with(" + ", summands), value)
+    return LineParts(name, " + ".join(sym for sym, _, _ in terms), working(t, terms), value)
 
 
 def forward_line(t: Trace, k: int, s: ForwardStep, digits: int | None = 4,
                  style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
                  inline: bool = False) -> str:
-    """``ẇ5 = ẇ3·1 + ẇ4·1 = 0 + 2 = 2``; inputs show their seed."""
+    """``ẇ5 = ẇ3·1 + ẇ4·1 = 0·1 + 2·1 = 2``; inputs show their seed."""
     return join(forward_parts(t, k, s, digits, style, max_matrix=max_matrix, inline=inline))
 
 
@@ -292,7 +367,8 @@ def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
         symbolic = f"{child}{mul}{_paren(formula)}"
     else:
         symbolic = f"{child}{mul}d{term.child_name}/d{s.name}"
-    numeric = _times(_p(t, val(term.child_adjoint, True)), mul, _p(t, val(term.partial, True)))
+    carried, partial = term_factors(term)
+    numeric = _times(_p(t, val(carried, True)), mul, _p(t, val(partial, True)))
     if np.shape(term.value) != np.broadcast_shapes(np.shape(term.child_adjoint),
                                                    np.shape(term.partial)):
         numeric = hjoin(["Σ" if style == "unicode" else "sum ", numeric])  # over the copies
@@ -303,7 +379,14 @@ def reverse_term_parts(t: Trace, k: int, s: ReverseStep, term: ReverseTerm,
 def reverse_parts(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
                   style: str = "unicode", *, max_matrix: tuple[int, int] = MAX_MATRIX,
                   inline: bool = False) -> LineParts:
-    """The parts of :func:`reverse_line`: adjoint, sum over children, factors, adjoint value."""
+    """The parts of :func:`reverse_line`: adjoint, sum over children, each term's two
+    factors (adjoint, then partial; :func:`working`), adjoint value.
+
+    >>> import autodiff_viz as av
+    >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+    >>> reverse_parts(t, 0, t.reverse_steps(0)[3])
+    LineParts(name='w̄2', symbolic='w̄4·w1', numeric='1·2', value='2')
+    """
     name = adjoint_name(t, k, s.name, style)
     value = value_text(t, s.adjoint, digits, style, max_matrix, inline)
     if not s.terms:
@@ -311,9 +394,7 @@ def reverse_parts(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,
     terms = [reverse_term_parts(t, k, s, term, digits, style, max_matrix=max_matrix,
                                 inline=inline) for term in s.terms]
     # a matrix-product term has no two factors to show: its value stands in the working
-    return LineParts(name, " + ".join(sym for sym, _, _ in terms),
-                     join_with(" + ", [num or (_p(t, val) if len(terms) > 1 else "")
-                                       for _, num, val in terms]), value)
+    return LineParts(name, " + ".join(sym for sym, _, _ in terms), working(t, terms), value)
 
 
 def reverse_line(t: Trace, k: int, s: ReverseStep, digits: int | None = 4,

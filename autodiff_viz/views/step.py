@@ -22,11 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from ..trace import Trace
 from .arrays import MAX_MATRIX
 from .columns import columns, hjoin, join_with
-from .lines import (_p, _restyle, adjoint_name, forward_parts, forward_term_parts,
-                    gradient_name, node_name, partial_name, primal_parts,
+from .lines import (LineParts, _p, _restyle, adjoint_name, forward_parts, forward_term_parts,
+                    gradient_name, join, node_name, once, partial_name, primal_parts,
                     reverse_term_parts, seed_text, tangent_name, value_text)
 from .summary import note_lines, title
 
@@ -151,7 +153,7 @@ def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str =
         row("uses", join_with(", ", [hjoin([f"{t.steps[q].name} = ", val(t.steps[q].value)])
                                      for q in dict.fromkeys(step.parents)
                                      if g.nodes[q].kind != "const"]) or "constants only")
-        row("stores", hl(join_with(" = ", [parts.name, parts.numeric, parts.value])))
+        row("stores", hl(join(parts._replace(symbolic=""))))
         return out
 
     if p.kind == "forward":
@@ -172,12 +174,15 @@ def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str =
                            val(term.parent_tangent), f" (tangent of {term.parent_name}), "
                            f"{partial_name(step.name, term.parent_name, style)} = ",
                            _shown(t, partial.formula, term.partial, digits, style, max_matrix)]))
-        sym, num, value = forward_term_parts(t, p.run, fs, term, digits, style, **mm)
-        row("adds term", hl(join_with(" = ", [x for x in (sym, num, value) if x])))
-        _so_far(row, parts.name, s.term + 1,
-                lambda j: _p(t, forward_term_parts(t, p.run, fs, fs.terms[j], digits, style,
-                                                   **mm)[2]),
-                s.last, parts.value, "")
+        row("adds term", hl(_term_text(forward_term_parts(t, p.run, fs, term, digits, style,
+                                                          **mm))))
+
+        def fpart(j: int) -> str:
+            _, num, value_ = forward_term_parts(t, p.run, fs, fs.terms[j], digits, style, **mm)
+            return num or _p(t, value_)
+
+        _so_far(row, parts.name, s.term + 1, fpart, s.last, parts.value,
+                _forward_note(t, p.run, s.node, style))
         return out
 
     r = t.reverse[p.run]
@@ -209,10 +214,32 @@ def detail_lines(t: Trace, p: Pass, i: int, digits: int | None = 4, style: str =
                        f"{partial_name(term.child_name, step.name, style)} = ",
                        _shown(t, child_partial.formula, term.partial, digits, style,
                               max_matrix)]))
-    sym, num, value_ = reverse_term_parts(t, p.run, rs, term, digits, style, **mm)
-    row("adds term", hl(join_with(" = ", [x for x in (sym, num, value_) if x])))
-    _so_far(row, name, s.term + 1, lambda j: part(j, 1) or part(j, 2), s.last, value, grad)
+    row("adds term", hl(_term_text(reverse_term_parts(t, p.run, rs, term, digits, style, **mm))))
+    _so_far(row, name, s.term + 1, lambda j: part(j, 1) or _p(t, part(j, 2)), s.last, value,
+            grad)
     return out
+
+
+def _term_text(parts: tuple[str, str, str]) -> str:
+    """``ẇ1·cos(w1) = 1·(−0.4161) = −0.4161``: a term, its two factors and its value,
+    nothing written twice in a row (:func:`~.lines.once`)."""
+    sym, num, value = parts
+    return join_with(" = ", [x for x in once(LineParts("", sym, num, value))[1:] if x])
+
+
+def _forward_note(t: Trace, k: int, node: int, style: str) -> str:
+    """``   = ∂z/∂x2`` after an output's tangent when pass ``k`` seeds one input (the
+    derivative with respect to it), ``   = ż along the seed (directional derivative)``
+    when it seeds a direction; nothing for other nodes."""
+    outputs = [o for o, i in t.graph.outputs if i == node]
+    if not outputs:
+        return ""
+    seeded = [n for n, v in t.forward[k].seed.items() if np.any(np.asarray(v) != 0)]
+    if len(seeded) == 1 and np.ndim(t.at[seeded[0]]) == 0 \
+            and np.all(np.asarray(t.forward[k].seed[seeded[0]]) == 1):
+        return "   = " + ", ".join(gradient_name(o, seeded[0], style) for o in outputs) \
+            + f" (derivative with respect to {seeded[0]})"
+    return f"   (directional derivative of {', '.join(outputs)} along the seed)"
 
 
 def _shown(t: Trace, formula: str, value: Any, digits: int | None, style: str,

@@ -153,6 +153,38 @@ def jacobian_rows(t: Trace, digits: int | None = 4, style: str = "unicode", *,
     return headers, rows
 
 
+def derivatives_title(t: Trace, short: bool = False) -> str:
+    """The heading of the derivatives the passes computed (:func:`jacobian_rows`): the
+    ``Gradient of z`` when every input has its entry (a reverse pass, or a forward pass
+    per input), else what the forward passes give, ``Derivative of z with respect to x2``
+    (``∂z/∂x2``: one seeded input, not a gradient) or ``Derivatives of z``; with several
+    outputs the ``Jacobian`` (or ``Derivatives``: some columns of it). ``short``: without
+    the output's name and the reading of the table (``Gradient``, ``Jacobian``).
+
+    >>> import autodiff_viz as av
+    >>> forward_x2 = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, mode="forward",
+    ...                       wrt="x2")
+    >>> derivatives_title(forward_x2), derivatives_title(forward_x2, short=True)
+    ('Derivative of z with respect to x2', 'Derivative with respect to x2')
+    >>> derivatives_title(av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}))
+    'Gradient of z'
+    >>> derivatives_title(av.trace("a = x*y; b = x + y", at={"x": 2, "y": 5}))
+    'Jacobian (row: output, column: input)'
+    """
+    jac = {o: row for o, row in t.jacobian.items() if row}
+    names = [n for n in t.graph.input_names if any(n in row for row in jac.values())]
+    every = all(len(row) == len(t.graph.inputs) for row in jac.values())
+    if len(jac) > 1:
+        what = "Jacobian" if every else "Derivatives"
+        return what if short else f"{what} (row: output, column: input)"
+    of = "" if short else f" of {next(iter(jac), '')}"
+    if every:
+        return f"Gradient{of}"
+    if len(names) == 1:
+        return f"Derivative{of} with respect to {names[0]}"
+    return f"Derivatives{of}"
+
+
 def directional_lines(t: Trace, digits: int | None = 4, style: str = "unicode", *,
                       max_matrix: tuple[int, int] = MAX_MATRIX) -> list[str]:
     """Forward passes seeded along a direction (not one input): each output's tangent.

@@ -51,10 +51,11 @@ from typing import Any
 from ..trace import Trace
 from .arrays import MAX_MATRIX
 from .columns import BOLD, RESET, STYLES, columns, hjoin, indent
-from .lines import (_ascii, forward_parts, gradient_name, node_name, primal_parts, reverse_parts,
-                    seed_text)
+from .lines import (_ascii, forward_parts, gradient_name, node_name, once, primal_parts,
+                    reverse_parts, seed_text)
 from .structure import structure_lines
-from .summary import cost_lines, directional_lines, flag_notes, jacobian_rows, summary_rows, note_lines, title
+from .summary import (cost_lines, derivatives_title, directional_lines, flag_notes, jacobian_rows,
+                      note_lines, summary_rows, title)
 
 
 def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width: int = 100,
@@ -96,7 +97,7 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
     for s in t.steps:
         if s.kind == "const":
             continue
-        p = primal_parts(t, s, digits, style, **mm)
+        p = once(primal_parts(t, s, digits, style, **mm))  # a constant's 2·3 written once
         expr = exprs[s.node] if s.kind == "op" else ""
         rows.append([node_name(t, s.node, style=style), p.symbolic, expr or "", p.numeric,
                      p.value])
@@ -106,7 +107,7 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
         heading(f"Forward trace, seed {seed_text(t, k, digits, style)} (inputs to output)")
         rows = []
         for fs in t.forward_steps(k):
-            p = forward_parts(t, k, fs, digits, style, **mm)
+            p = once(forward_parts(t, k, fs, digits, style, **mm))
             rows.append([p.name, p.symbolic or ("seed" if fs.is_input else ""), p.numeric,
                          p.value, outputs.get(fs.node, "")])
         table(["tangent", "chain rule", "terms", "value", "output"], rows)
@@ -116,7 +117,7 @@ def render_table(t: Trace, digits: int | None = 4, style: str = "unicode", width
         lines([_ascii(n, style) for n in [t.seed_note(k)] if n])
         rows = []
         for rs in t.reverse_steps(k):
-            p = reverse_parts(t, k, rs, digits, style, **mm)
+            p = once(reverse_parts(t, k, rs, digits, style, **mm))
             grad = gradient_name(r.output, t.graph.nodes[rs.node].name, style) \
                 if rs.is_input else ""
             rows.append([p.name, p.symbolic or "seed", p.numeric, p.value, grad])
@@ -150,11 +151,10 @@ def _derivatives(t: Trace, digits: int | None, style: str, heading: Any, lines: 
         return
     if len(rows) == 1:
         out = rows[0][0]
-        what = "Gradient" if len(headers) - 1 == len(t.graph.inputs) else "Derivatives"
-        heading(f"{what} of {out}")
+        heading(derivatives_title(t))
         names = [n for n in t.graph.input_names if n in t.jacobian[out]]
         lines([hjoin([f"{gradient_name(out, n, style)} = ", v])
                for n, v in zip(names, rows[0][1:])], "bold green")
         return
-    heading("Jacobian (row: output, column: input)")
+    heading(derivatives_title(t))
     table(headers, rows)
