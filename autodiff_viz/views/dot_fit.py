@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from typing import Callable, NamedTuple, Sequence
 
 from .dot_view import SMALL
@@ -46,7 +47,8 @@ class Layout(NamedTuple):
 
 
 def label_size(label: str, size: float) -> tuple[float, float]:
-    """A label's guessed size in points at font ``size``: its widest row, its rows.
+    """A label's guessed size in points at font ``size``: its widest row, its rows (a
+    combining bar or dot, as in w̄1, takes no room: a blank of a step frame is as wide).
 
     >>> label_size("abc", 10)
     (16.8, 12.5)
@@ -54,7 +56,7 @@ def label_size(label: str, size: float) -> tuple[float, float]:
     rows = re.split(r"</TR>|<BR\s*/?>", label) if "<" in label else label.split("\\n")
     texts = [html.unescape(re.sub(r"<[^>]+>", "", r)).strip() for r in rows]
     texts = [t for t in texts if t] or [""]
-    width = max(len(t) for t in texts) * GLYPH * size
+    width = max(sum(not unicodedata.combining(c) for c in t) for t in texts) * GLYPH * size
     return round(width, 1), round(len(texts) * LINE * size, 1)
 
 
