@@ -508,6 +508,18 @@ class Trace:
         from .views.latex import render_latex
         return render_latex(self, digits, max_matrix=max_matrix)
 
+    def to_tikz(self, *, mode: str = "both", digits: int | None = 4,
+                standalone: bool = False) -> str:
+        """The graph as a TikZ picture with this trace's numbers (``standalone``: a whole
+        document for pdflatex); see :func:`~autodiff_viz.views.tikz.render_tikz`.
+
+        >>> import autodiff_viz as av
+        >>> av.trace("x*y", at={"x": 2, "y": 5}).to_tikz().count("tikzpicture")
+        2
+        """
+        from .views.tikz import render_tikz
+        return render_tikz(self, mode=mode, digits=digits, standalone=standalone)
+
     def to_csv(self, digits: int | None = 4, *, max_matrix: tuple[int, int] = (4, 4)) -> str:
         """CSV (``--format csv``): one row per node per pass, numbers at full precision."""
         from .views.formats import render_csv

@@ -55,6 +55,9 @@ CASES.update({
     "grad_worked.json": ["grad", EXPR, "--at", AT, "--format", "json"],
     "grad_worked.md": ["grad", EXPR, "--at", AT, "--format", "markdown"],
     "grad_worked.tex": ["grad", EXPR, "--at", AT, "--format", "latex"],
+    "trace_worked_standalone.tex": WORKED + ["--wrt", "x2", "--standalone"],
+    "trace_worked_beamer.tex": WORKED + ["--wrt", "x2", "--beamer"],
+    "trace_worked_beamer_step.tex": WORKED + ["--wrt", "x2", "--beamer", "--step"],
     "grad_worked.csv": ["grad", EXPR, "--at", AT, "--format", "csv"],
     "grad_jacobian.txt": ["grad", "a = x*y; b = x + y; c = sin(a)", "--at", "x=2,y=5"],
     "grad_reverse_only.txt": ["grad", EXPR, "--at", AT, "--mode", "reverse"],
@@ -165,8 +168,8 @@ def test_latex_is_align_and_booktabs(capsys: pytest.CaptureFixture[str]) -> None
     assert "\\toprule" in out and "\\midrule" in out and "\\bottomrule" in out
     assert "v_{1} &= \\sin\\left(v_{-1}\\right) = \\sin\\left(2\\right) = 0.9093" in out
     assert ("\\bar{v}_{-1} &= \\bar{v}_{2} \\cdot v_{0} + \\bar{v}_{1} \\cdot "
-            "\\cos\\left(v_{-1}\\right) = 1 \\cdot 3 + 1 \\cdot \\left(-0.4161\\right) = 2.584 "
-            "&& \\frac{\\partial z}{\\partial x_{1}}") in out
+            "\\cos\\left(v_{-1}\\right) = 1 \\cdot 3 + 1 \\cdot \\left(-0.4161\\right) = 2.584") in out
+    assert "\\text{(${=}\\,\\partial z/\\partial x_{1}$)}" in out  # the gradient entry it is
     assert "\\frac{\\partial z}{\\partial x_{2}} &= 2" in out
     for line in out.splitlines():
         if not line.startswith("%"):

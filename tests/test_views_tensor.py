@@ -148,7 +148,7 @@ def test_latex_uses_bmatrix(xor: av.Trace) -> None:
     tex = render_latex(xor)
     xw = "\\begin{bmatrix} 0 & 0 \\\\ 1 & 1 \\\\ 1 & 1 \\\\ 2 & 2 \\end{bmatrix}"
     assert "w_{6} &= w_{1} w_{2} = " in tex
-    assert f"= {xw} && \\text{{shape }} 4 \\times 2" in tex
+    assert f"= {xw} \\qquad \\text{{shape }} 4 \\times 2" in tex
     assert "w_{3} &= c = \\begin{bmatrix} 0 \\\\ -1 \\end{bmatrix}" in tex  # a column
     dfdw = "\\begin{bmatrix} 2 & -2 \\\\ 2 & -2 \\end{bmatrix}"
     assert f"\\frac{{\\partial f}}{{\\partial W}} &= {dfdw}" in tex

@@ -88,6 +88,7 @@ def render(t: Trace, fmt: str, digits: int, style: str = "unicode",
         return grad.render_grad_csv(t)
     if fmt == "markdown":
         return grad.render_grad_markdown(t, digits, max_matrix=max_matrix)
-    if fmt == "latex":
-        return grad.render_grad_latex(t, digits, max_matrix=max_matrix)
+    if fmt == "latex":  # titled sections, rows and table fitting \textwidth
+        from ..views.latex_doc import grad_fragment
+        return grad_fragment(t, digits, max_matrix=max_matrix)
     return grad.render_grad_text(t, digits, style, max_matrix=max_matrix)
