@@ -179,3 +179,15 @@ def test_png_of_a_fitted_picture_keeps_the_box(tmp_path: Path) -> None:
     data = path.read_bytes()
     width, height = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
     assert width <= 1921 and height <= 1081
+
+
+def test_a_long_title_takes_several_lines_the_point_on_its_own() -> None:
+    """A title wider than the legend and key would stretch the legend's swatches."""
+    src = xor("reverse", 1, 1).to_dot()
+    head = re.search(r"cluster_main \{\n    label=<(.*?)>; labelloc=t", src, re.S)
+    assert head
+    title = head.group(1).split("</B>")[0]
+    lines = [text_of(x).strip() for x in title.split('<BR ALIGN="LEFT"/>')]
+    assert lines[-1] == "at  x1=1, x2=1" and lines[0].startswith("f = 1·relu(1·x1")
+    small = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}).to_dot()
+    assert "z = sin(x1) + x1&#183;x2  at  x1=2, x2=3</B>" in small  # short: one line

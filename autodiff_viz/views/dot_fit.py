@@ -53,11 +53,20 @@ def label_size(label: str, size: float) -> tuple[float, float]:
     >>> label_size("abc", 10)
     (16.8, 12.5)
     """
-    rows = re.split(r"</TR>|<BR\s*/?>", label) if "<" in label else label.split("\\n")
-    texts = [html.unescape(re.sub(r"<[^>]+>", "", r)).strip() for r in rows]
+    rows = re.split(r"</TR>|<BR[^>]*>", label) if "<" in label else label.split("\\n")
+    texts = [label_text(r).strip() for r in rows]
     texts = [t for t in texts if t] or [""]
     width = max(sum(not unicodedata.combining(c) for c in t) for t in texts) * GLYPH * size
     return round(width, 1), round(len(texts) * LINE * size, 1)
+
+
+def label_text(label: str) -> str:
+    """The text an HTML-like label shows: tags dropped, references resolved.
+
+    >>> label_text('<FONT COLOR="#0072B2">w&#772;1</FONT> += 1')
+    'w̄1 += 1'
+    """
+    return html.unescape(re.sub(r"<[^>]+>", "", label))
 
 
 def graph_size(nodes: dict[int, tuple[float, float]], ranks: dict[int, int], rankdir: str,

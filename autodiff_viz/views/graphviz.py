@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from typing import Any, Sequence
 
 import numpy as np
@@ -47,7 +48,7 @@ from ..trace import Trace
 from .dot_render import (BIG_GRAPH, DPI, FORMATS, MAX_EDGE_LABELS, MAX_TABLE_ROWS, TIMEOUT,
                          fit_box, format_of, render_dot, size_box)
 from .arrays import MAX_MATRIX
-from .dot_fit import LINE, MIN_SCALE, Layout, choose, combine, graph_size, label_size
+from .dot_fit import LINE, MIN_SCALE, Layout, choose, combine, graph_size, label_size, label_text
 from .dot_table import steps_table_html, table_data, table_html
 from .dot_view import (BASE, FONT, KIND_NAMES, PALETTE, SHAPES, SMALL, TITLE, Progress, View,
                        NBSP, build_view, edge_term, esc, slot)
@@ -182,10 +183,15 @@ def _edge_line(v: View, child: int, pos: int, labels: bool) -> str:
 
 
 # -- legend, title, notes -------------------------------------------------------------
+def _kinds(v: View) -> list[str]:
+    """The kinds of node the legend names."""
+    return ["input"] + (["param"] if v.params else []) + (
+        ["const"] if any(v.kind(i) == "const" for i in v.outputs) else []) + ["op", "output"]
+
+
 def _legend(v: View) -> str:
     """One small row of swatches, each kind in its colour: the legend, under the title."""
-    kinds = ["input"] + (["param"] if v.params else []) + (
-        ["const"] if any(v.kind(i) == "const" for i in v.outputs) else []) + ["op", "output"]
+    kinds = _kinds(v)
     cells = [f'<TD BGCOLOR="{PALETTE[kind]}" BORDER="1" COLOR="{PALETTE["grid"]}">'
              f'<FONT POINT-SIZE="{SMALL}">{KIND_NAMES[kind]}</FONT></TD><TD WIDTH="4"></TD>'
              for kind in kinds]
@@ -243,21 +249,42 @@ def title_text(g: Graph, t: Trace | None = None, digits: int | None = 4,
 
 
 def _heading(v: View, title: str, notes: list[str], legend: bool, labels: bool) -> str:
-    """Title, the frame's step, the legend, the key and notes: the label above the graph."""
-    rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{TITLE}"><B>{esc(title)}</B></FONT>'
-            "</TD></TR>"]
+    """Title, the frame's step, the legend, the key and notes: the label above the graph.
+    A long title or note takes several lines, about as wide as the legend and key (a
+    wider row would stretch the legend's swatches)."""
+    key = _edge_key(v, labels)
+    room = len(label_text(key)) + (sum(len(KIND_NAMES[k]) + 3 for k in _kinds(v))
+                                   if legend else 0)  # characters at SMALL points
+    rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{TITLE}"><B>'
+            f"{_wrapped(title, max(64, room * SMALL // TITLE))}</B></FONT></TD></TR>"]
     if v.progress is not None and v.progress.caption:
         rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{PALETTE["highlight"]}">'
                     f"{slot(v.progress.caption)}</FONT></TD></TR>")
-    key = _edge_key(v, labels)
     if legend or key:
         cells = (f"<TD>{_legend(v)}</TD>" if legend else "") + (
             f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{SMALL}">{key}</FONT></TD>' if key else "")
         rows.append(f'<TR><TD ALIGN="LEFT">{html_table([f"<TR>{cells}</TR>"], ALIGN="LEFT")}'
                     "</TD></TR>")
-    rows += [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{SMALL}"><I>{esc(note)}</I></FONT>'
-             "</TD></TR>" for note in notes]
+    rows += [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="{SMALL}"><I>'
+             f"{_wrapped(note, max(60, room))}</I></FONT></TD></TR>" for note in notes]
     return html_table(rows, CELLPADDING=2)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """``text`` escaped for a label, on lines of at most ``width`` characters (broken at
+    spaces, and a title's point ``at x=1`` on a line of its own) when it is longer.
+
+    >>> _wrapped("z = a + b  at  x=1", 40), _wrapped("z = a + b  at  x=1", 12)
+    ('z = a + b  at  x=1', 'z = a + b<BR ALIGN="LEFT"/>at  x=1')
+    """
+    if len(text) <= width:
+        return esc(text)
+    parts = text.split("  at  ", 1)
+    parts[1:] = ["at  " + p for p in parts[1:]]
+    lines = [line for part in parts for line in textwrap.wrap(
+        part, width, break_long_words=False, break_on_hyphens=False,
+        replace_whitespace=False)]
+    return '<BR ALIGN="LEFT"/>'.join(esc(line) for line in lines)
 
 
 def _document(v: View, *, rankdir: str | None, legend: bool, show_table: bool,
