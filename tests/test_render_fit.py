@@ -191,3 +191,10 @@ def test_a_long_title_takes_several_lines_the_point_on_its_own() -> None:
     assert lines[-1] == "at  x1=1, x2=1" and lines[0].startswith("f = 1·relu(1·x1")
     small = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}).to_dot()
     assert "z = sin(x1) + x1&#183;x2  at  x1=2, x2=3</B>" in small  # short: one line
+
+
+def test_the_graph_alone_fits_too() -> None:
+    g = av.parse(xor_program())
+    assert 'size="15,11.25"' in g.to_dot(fit="4:3")
+    assert 'size="10,5"' in g.to_dot(size=(10, 5))
+    assert "dw3/dw1" in av.parse("sin(x1) + x1*x2").to_dot(ascii=True, detail="full")
