@@ -27,8 +27,10 @@ Labels are in the course's notation: w̄1 (= ∂z/∂w1), ẇ1, ∂w3/∂w1 and 
 for v̄1, ū1; --ascii for dz/dw1, dw3/dw1 and *). Constants are written inside the nodes that
 use them. --detail full labels every edge with its local partial and the chain-rule term
 it carries; compact leaves edges bare and lists the chain-rule steps in a table (auto:
-compact from 13 nodes on, or when the full picture would not fit a slide). Without --rankdir the layout (left to right or top to bottom, the table
-below or beside the graph) is chosen to fit --fit's shape, else 16:9.
+compact from 13 nodes on, or when the full picture would not fit a slide). Without
+--rankdir the layout (left to right or top to bottom, the table below or beside the
+graph) is chosen to fit --fit's shape, else 16:9; a picture that fits a 16:9 slide with
+text at least 12 px high is kept within 1920x1080 px.
 
 svg, png and pdf need Graphviz's dot program (Debian/Ubuntu: sudo apt-get install
 graphviz; macOS: brew install graphviz); --format dot never does.

@@ -410,8 +410,9 @@ def edge_term(v: View, child: int, pos: int, short: bool = False) -> Term | None
     quantity = name(k, v.names[source])
     product = ""  # a Jacobian-vector or vector-Jacobian product, in matrix notation
     if tensor_op:
-        product = _ascii(op.jvp_formulas[pos].format(*args, t=quantity) if forward  # type: ignore
-                         else op.vjp_formulas[pos].format(*args, g=quantity), v.style)  # type: ignore
+        formulas = op.jvp_formulas if forward else op.vjp_formulas  # type: ignore[union-attr]
+        product = _ascii(formulas[pos].format(*args, **{"t" if forward else "g": quantity}),
+                         v.style)
     carried, partial = term_factors(term)
     return make(name(k, v.names[target]), quantity, carried, partial, term.value,
                 (child, pos) in (v.fterms if forward else v.rterms), product)
