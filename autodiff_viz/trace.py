@@ -14,12 +14,15 @@ records and never recompute mathematics.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import RenderError
 from .graph import Graph
 from .passes import ForwardRecord, Linearization, PrimalRecord, ReverseRecord
 
@@ -376,7 +379,7 @@ class Trace:
             "forward": {"passes": len(self.forward), "multiply_adds": fwd_ops,
                         "stored_tangents": stored * len(self.forward)},
             "reverse": {"passes": len(self.reverse), "multiply_adds": rev_ops,
-                        "stored_adjoints": sum(sum(r.reached) for r in self.reverse)},
+                        "stored_adjoints": sum(len(r.order) for r in self.reverse)},
         }
 
     # -- serialisation ---------------------------------------------------------
@@ -534,6 +537,33 @@ class Trace:
         """
         from .views.formats import render_json
         return render_json(self)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, digits: int | None = 4,
+                **options: Any) -> str:
+        """One self-contained page that steps through the passes (``autodiff-viz html``);
+        with ``path`` it is also written there. Options: ``title_text``, ``graph``.
+
+        >>> import autodiff_viz as av
+        >>> page = av.trace("x*y", at={"x": 2, "y": 5}).to_html(graph=False)
+        >>> page.startswith("<!DOCTYPE html>")
+        True
+        """
+        from .views.page import render_page, write_page
+        if path is None:
+            return render_page(self, digits, **options)
+        write_page(self, path, digits, **options)
+        return Path(path).read_text(encoding="utf-8")
+
+    def show(self, digits: int | None = 4, *, height: int = 780, **options: Any) -> None:
+        """Show :meth:`to_html`'s page inline in Jupyter (in an iframe of ``height`` px)."""
+        from .views.page import notebook_html
+        try:
+            from IPython.display import HTML, display
+        except ImportError:
+            raise RenderError("show() displays the page in Jupyter, and IPython is not "
+                              "installed", hint="outside a notebook write the page with "
+                              "to_html('trace.html') and open it in a browser") from None
+        display(HTML(notebook_html(self, digits, height=height, **options)))
 
     def to_dot(self, **options: Any) -> str:
         """Graphviz DOT source of the graph with everything this trace stored
