@@ -141,9 +141,10 @@ def test_beamer_one_frame_per_pass(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "\\documentclass[aspectratio=169]{beamer}" in doc
     _, text = compile_pdf(doc, tmp_path)
     pages = _pages(text)
-    # title, primal, forward, reverse, summary, gradient
-    assert len(pages) == 6, [p.strip().splitlines()[0] for p in pages]
-    assert "Forward trace" in pages[2] and "Reverse trace" in pages[3]
+    # title, graph, primal, forward, reverse, summary, gradient
+    assert len(pages) == 7, [p.strip().splitlines()[0] for p in pages]
+    assert "The graph" in pages[1] and "6.909" in pages[1]  # the TikZ picture, values only
+    assert "Forward trace" in pages[3] and "Reverse trace" in pages[4]
     _has_numbers(text)
 
 
@@ -152,11 +153,12 @@ def test_beamer_step_one_overlay_per_step(capsys: pytest.CaptureFixture[str],
     doc = cli(WORKED + ["--beamer", "--step"], capsys)
     _, text = compile_pdf(doc, tmp_path)
     pages = _pages(text)
-    # title + 5 steps in each of the three passes + summary + gradient
-    assert len(pages) == 1 + 3 * 5 + 2
+    # title, graph, 5 steps in each of the three passes, summary, gradient
+    assert len(pages) == 2 + 3 * 5 + 2
     reverse = [p for p in pages if "Reverse trace" in p]
     assert "2.584" not in reverse[3] and "2.584" in reverse[4]  # w̄1 is the fifth step
-    assert "0.9093" not in pages[2] and "0.9093" in pages[3]    # w3 is the third step
+    primal = [p for p in pages if "Primal trace" in p]
+    assert "0.9093" not in primal[1] and "0.9093" in primal[2]  # w3 is the third step
 
 
 @pytest.mark.parametrize("example", [XOR, SOFTMAX], ids=["xor", "softmax"])
@@ -172,6 +174,7 @@ def test_bigger_examples_fit(example: tuple[str, str], document: str,
         assert f"{v + 0.0:.4g}" in text, (name, v)
     if document == "--beamer":
         assert "(cont.)" in text  # long passes continue on another frame
+        assert "% the graph (" in doc and "The graph" not in text  # too deep to be legible
 
 
 def test_beamer_step_of_a_bigger_example_fits(capsys: pytest.CaptureFixture[str],

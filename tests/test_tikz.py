@@ -10,7 +10,7 @@ import pytest
 
 import autodiff_viz as av
 from autodiff_viz.errors import InputError
-from autodiff_viz.views.tikz import depths, render_tikz
+from autodiff_viz.views.tikz import depths, extent, fitted, render_tikz
 
 from test_latex import NUMBERS, XOR, compile_pdf
 
@@ -68,3 +68,14 @@ def test_bigger_graph_and_names_compile(tmp_path: Path) -> None:
                      at={"learning_rate": 2, "x_hat": 3, "theta1": 1})
     _, text = compile_pdf(render_tikz(names, standalone=True, notation="v"), tmp_path, "names")
     assert "learning" in text and "θ1" in text
+
+
+def test_fitted_picture_fits_a_frame(tmp_path: Path) -> None:
+    _tikz()
+    wide = av.parse("h = sin(sin(sin(sin(sin(sin(sin(sin(x))))))))")
+    assert extent(wide, "primal")[0] > 14  # wider than a frame, drawn at its own size
+    doc = ("\\documentclass[aspectratio=169]{beamer}\n\\usepackage{tikz}\n\\begin{document}\n"
+           "\\begin{frame}{Wide}\n" + fitted(render_tikz(wide, mode="primal")) +
+           "\n\\end{frame}\n\\end{document}\n")
+    _, text = compile_pdf(doc, tmp_path)  # no overfull box: scaled down to the frame
+    assert "Wide" in text

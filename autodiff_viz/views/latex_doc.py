@@ -1,6 +1,6 @@
 """Complete LaTeX documents of a trace: an article (``--standalone``) and beamer slides
-(``--beamer``: 16:9, one frame per pass, a pass too long for one frame continued on
-the next, and with ``step=True`` one overlay per step).
+(``--beamer``: 16:9, the graph as TikZ, one frame per pass, a pass too long for one
+frame continued on the next, and with ``step=True`` one overlay per step).
 
 Both compile with pdflatex and Debian's texlive-latex-base and
 texlive-latex-recommended (beamer); nothing overflows the line or the frame
@@ -11,7 +11,7 @@ texlive-latex-recommended (beamer); nothing overflows the line or the frame
 >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2")
 >>> slides = beamer(t)
 >>> slides.count("\\\\begin{frame}"), "aspectratio=169" in slides
-(6, True)
+(7, True)
 >>> beamer(t, step=True).count("\\\\onslide<5->")   # the fifth step of each pass
 6
 """
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 
+from ..printing import latex_name
 from ..trace import Trace
 from .arrays import MAX_MATRIX
-from ..printing import latex_name
 from .latex import (ARTICLE, Section, Table, ascii_safe, comments, derivative_rows,
-                    derivatives_heading, section_body, sections, table_parts, tabular, text, title_latex,
-                    value_latex, _laid)
+                    derivatives_heading, section_body, sections, table_parts, tabular, text,
+                    title_latex, value_latex, _laid)
 from .latex_layout import align, line_height
+from .tikz import extent, fitted, render_tikz
 
 PAGE = 48.0     # em: \textwidth of the article, A4 with 2 cm margins (482 pt at 10 pt)
 FRAME = 39.0    # em: \textwidth of a 16:9 frame (398 pt) in \small
@@ -84,17 +85,36 @@ def _frames(section: Section, step: bool) -> list[str]:
     return out
 
 
+GRAPH_FRAME = (14.0, 6.8)  # cm: the room a frame has for the graph
+LEGIBLE = 0.55  # the smallest scale of the graph still legible on a slide (6 pt text)
+
+
+def _graph_frame(t: Trace, digits: int | None) -> list[str]:
+    """A frame with the graph (TikZ, values only, scaled down to fit), or, when it would
+    be scaled past legibility, a comment saying how to draw it instead."""
+    width, height = extent(t.graph, "primal")
+    scale = min(1.0, GRAPH_FRAME[0] / width, GRAPH_FRAME[1] / height)
+    if scale < LEGIBLE:
+        return [f"% the graph ({width:.0f} cm x {height:.0f} cm drawn) is too large for a legible "
+                "frame: draw it with autodiff-viz render (--fit 16:9), or",
+                "% Trace.to_tikz(mode='primal') with tikz.fitted() on a frame of its own", ""]
+    return ["\\begin{frame}{The graph}", "\\centering",
+            fitted(render_tikz(t, mode="primal", digits=digits)), "\\end{frame}", ""]
+
+
 def beamer(t: Trace, digits: int | None = 4, *, step: bool = False,
            max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
-    """Beamer slides (16:9): a title frame, a frame per pass (continued over more frames
-    when long), the summary table and the derivatives; ``step``: in the passes, each
+    """Beamer slides (16:9): a title frame, the graph (TikZ, values only, scaled to fit;
+    left out when it would not be legible), a frame per pass (continued over more frames when long), the summary table and the
+    derivatives; ``step``: in the passes, each
     step on its own overlay (``\\onslide``, so nothing moves as the steps appear)."""
     before, after = comments(t, digits, max_matrix)
-    out = before + ["\\documentclass[aspectratio=169]{beamer}", _PACKAGES.rstrip(),
+    out = before + ["\\documentclass[aspectratio=169]{beamer}", _PACKAGES + "\\usepackage{tikz}",
                     "\\setbeamertemplate{navigation symbols}{}",
                     f"\\title{{{title_latex(t, digits, max_matrix)}}}",
                     "\\subtitle{Automatic differentiation, step by step}", "\\date{}",
                     "\\begin{document}", "", "\\begin{frame}", "\\titlepage", "\\end{frame}", ""]
+    out += _graph_frame(t, digits)
     for section in sections(t, digits, max_matrix=max_matrix):
         out += _frames(section, step and section.steps)
     return ascii_safe("\n".join(out + ["\\end{document}"] + after)) + "\n"

@@ -32,6 +32,7 @@ from .latex import accent, ascii_safe, value_latex
 
 MODES = ("primal", "forward", "reverse", "both")
 X_STEP, Y_STEP = 4.4, 2.2  # cm between layers, between the nodes of a layer
+X_STEP_PRIMAL = 3.4  # cm between layers when the edges carry no labels
 
 _STYLES = ("avin/.style={draw, rounded corners, fill=blue!6, align=center, font=\\small}",
            "avop/.style={draw, rounded corners, fill=orange!8, align=center, font=\\small}",
@@ -55,7 +56,7 @@ def depths(g: Graph) -> list[int]:
     return out
 
 
-def _positions(g: Graph) -> dict[int, tuple[float, float]]:
+def _positions(g: Graph, x_step: float = X_STEP) -> dict[int, tuple[float, float]]:
     """Layer by layer, nodes ordered by their parents' mean height (fewer crossings)."""
     layers: dict[int, list[int]] = {}
     for i, d in enumerate(depths(g)):
@@ -69,7 +70,7 @@ def _positions(g: Graph) -> dict[int, tuple[float, float]]:
         ids = sorted(layers[d], key=key)
         top = (len(ids) - 1) / 2
         for j, i in enumerate(ids):
-            pos[i] = (round(d * X_STEP, 2), round((top - j) * Y_STEP, 2))
+            pos[i] = (round(d * x_step, 2), round((top - j) * Y_STEP, 2))
     return pos
 
 
@@ -115,7 +116,7 @@ def render_tikz(source: Trace | Graph, *, mode: str = "both", notation: str | No
     g = source.graph if isinstance(source, Trace) else source
     notation = notation or (t.notation if t is not None else "w")
     names = g.labels(notation)
-    pos = _positions(g)
+    pos = _positions(g, X_STEP_PRIMAL if mode == "primal" else X_STEP)
     out = ["% autodiff-viz: graph picture (needs \\usepackage{tikz} and \\usepackage{amsmath})",
            "\\begin{tikzpicture}[" + ", ".join(_STYLES) + "]"]
     for i, n in enumerate(g.nodes):
@@ -135,6 +136,39 @@ def render_tikz(source: Trace | Graph, *, mode: str = "both", notation: str | No
     out.append("\\end{tikzpicture}")
     picture = ascii_safe("\n".join(out))
     return _standalone(picture) if standalone else picture
+
+
+def extent(g: Graph, mode: str = "both") -> tuple[float, float]:
+    """About how wide and how high (cm) :func:`render_tikz` draws ``g``: the layers, and
+    a node's own width and height beyond its centre's place.
+
+    >>> import autodiff_viz as av
+    >>> extent(av.parse("sin(x1) + x1*x2"), "primal")
+    (9.8, 4.2)
+    """
+    d = [x for i, x in enumerate(depths(g)) if g.nodes[i].kind != "const"]
+    widest = max(d.count(k) for k in set(d))
+    step = X_STEP_PRIMAL if mode == "primal" else X_STEP
+    return round(max(d) * step + 3.0, 2), round((widest - 1) * Y_STEP + 2.0, 2)
+
+
+def fitted(picture: str, width: str = "\\linewidth", height: str = "0.75\\textheight") -> str:
+    """``picture`` scaled down (never up), its proportions kept, to fit ``width`` by
+    ``height`` (TeX lengths): for a slide or a page; needs ``graphicx`` (beamer loads it).
+
+    >>> print(fitted("PIC", height="5cm"))
+    \\sbox0{%
+    PIC%
+    }%
+    \\ifdim\\wd0>\\linewidth\\sbox0{\\resizebox{\\linewidth}{!}{\\usebox0}}\\fi
+    \\ifdim\\ht0>5cm\\sbox0{\\resizebox{!}{5cm}{\\usebox0}}\\fi
+    \\usebox0
+    """
+    return "\n".join(["\\sbox0{%", picture + "%", "}%",
+                      f"\\ifdim\\wd0>{width}\\sbox0{{\\resizebox{{{width}}}{{!}}"
+                      "{\\usebox0}}\\fi",
+                      f"\\ifdim\\ht0>{height}\\sbox0{{\\resizebox{{!}}{{{height}}}{{\\usebox0}}}}"
+                      "\\fi", "\\usebox0"])
 
 
 def _standalone(picture: str) -> str:
