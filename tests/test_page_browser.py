@@ -25,7 +25,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=60_000)
         yield b
         b.close()
 
@@ -35,6 +35,7 @@ class Page:
 
     def __init__(self, browser, path: Path, fragment: str = "") -> None:
         self.page = browser.new_page(viewport={"width": 1280, "height": 720})
+        self.page.set_default_timeout(20_000)  # a stuck browser fails the test, never hangs it
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type in (
             "error", "warning") else None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .common import add_debug_option, add_matrix_option, add_source_argument, \
     add_trace_options, split_names, trace_from_args
@@ -50,10 +51,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_source_argument(p)
     add_trace_options(p)
     p.add_argument("-o", "--out-file", dest="out", metavar="FILE", default=None,
-                   help="write the picture to FILE; the suffix (.svg .png .pdf .dot) gives the "
-                        "format (default: DOT source on standard output)")
-    p.add_argument("--format", choices=FORMATS, default=None,
-                   help="output format when the file name does not say it")
+                   help="write the picture to FILE; the suffix (.svg .png .pdf .dot, or .tex "
+                        "for a TikZ picture) gives the format (default: DOT source on "
+                        "standard output)")
+    p.add_argument("--format", choices=FORMATS + ("tex",), default=None,
+                   help="output format when the file name does not say it (tex: a TikZ "
+                        "picture, no Graphviz needed)")
+    p.add_argument("--standalone", action="store_true",
+                   help="with .tex: a whole document that pdflatex compiles on its own "
+                        "(default: a tikzpicture to \\input in your slides)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default=None,
                    help="layout: LR left to right or TB top to bottom (default: the one that "
                         "fits the slide best; small graphs LR)")
@@ -108,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.timeout < float("inf"):  # also NaN
         raise InputError(f"--timeout must be a positive number of seconds, not {args.timeout:g}",
                          hint=f"for example --timeout {TIMEOUT:g}")
+    if _tikz_wanted(args):
+        return _write_tikz(args)
+    if args.standalone:
+        raise InputError("--standalone is for a TikZ picture (-o graph.tex or --format tex)",
+                         hint="leave --standalone out, or write graph.tex")
     kind = format_of(args.out, args.format)
     t = trace_from_args(args)
     options = dict(digits=args.digits, rankdir=args.rankdir, table=args.table,
@@ -129,6 +140,36 @@ def run(args: argparse.Namespace) -> int:
         return 0
     write_output(data, args.out)
     print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _tikz_wanted(args: argparse.Namespace) -> bool:
+    """``-o graph.tex`` or ``--format tex``: the TikZ picture instead of Graphviz."""
+    suffix = Path(args.out).suffix.lower() if args.out not in (None, "-") else ""
+    return args.format == "tex" or (args.format is None and suffix == ".tex")
+
+
+def _write_tikz(args: argparse.Namespace) -> int:
+    """The graph as a TikZ picture (:func:`~autodiff_viz.views.tikz.render_tikz`)."""
+    from ..errors import InputError
+    from ..views.dot_render import write_output
+    from ..views.tikz import render_tikz
+
+    frames = [f"--frames{'' if k is None else '-' + k}" for k in (None, "pdf", "svg", "gif")
+              if getattr(args, "frames" if k is None else f"frames_{k}", None) is not None]
+    if frames:
+        raise InputError(f"{frames[0]} draws Graphviz pictures, not TikZ",
+                         hint="write the TikZ picture and the frames in two commands")
+    t = trace_from_args(args)
+    text = render_tikz(t, mode=args.mode, digits=args.digits, standalone=args.standalone)
+    if args.out in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return 0
+    write_output(text.encode("utf-8"), args.out)
+    print(f"wrote {args.out}" + (" (compile it with pdflatex)" if args.standalone else
+                                 " (\\input it; needs \\usepackage{tikz} and {amsmath})"),
+          file=sys.stderr)
     return 0
 
 
