@@ -30,7 +30,6 @@ from ..errors import InputError, RenderError
 from ..ops import PREC_ATOM, PREC_NEG
 from ..trace import Trace
 from .formats import strict_json
-from .summary import title
 
 NOTATIONS = ("w", "v", "u")
 PAGE_VERSION = 1
@@ -124,8 +123,14 @@ def page_data(t: Trace, digits: int | None = 4, *, graph: bool = True,
             except RenderError as err:
                 missing = f"The picture could not be drawn: {err}"
     return {"page": PAGE_VERSION, "digits": digits, "notation": t.notation,
-            "title": title(t, digits, "unicode"), "traces": traces, "templates": templates, "terms": terms,
+            "title": _title(t, digits), "traces": traces, "templates": templates, "terms": terms,
             "svg": svgs if missing is None else {}, "missing_picture": missing}
+
+
+def _title(t: Trace, digits: int | None) -> str:
+    """``z = sin(x1) + x1·x2  at  x1=2, x2=3``, as the picture's title writes it."""
+    from .graphviz import title_text
+    return title_text(t.graph, t, digits, style="unicode")
 
 
 def _asset(name: str) -> str:
