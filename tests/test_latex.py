@@ -208,7 +208,7 @@ def test_names_are_escaped(tmp_path: Path) -> None:
 
 def test_document_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     for argv, message in ((["--beamer", "--format", "json"], "--beamer writes LaTeX"),
-                          (["--standalone", "--step"], "--step"),
+                          (["--standalone", "--step"], "overlay per step: --beamer --step"),
                           (["--standalone", "--beamer"], "not allowed with")):
         with pytest.raises(SystemExit) as err:
             main(WORKED + argv)

@@ -86,8 +86,10 @@ def run(args: argparse.Namespace) -> int:
         emit(beamer(t, args.digits, step=True, max_matrix=args.max_matrix), style="unicode")
         return 0
     if args.step and args.format != "table":
+        slides = " (slides with an overlay per step: --beamer --step)" \
+            if args.format == "latex" else ""
         args.parser.error(f"--step shows the terminal view and cannot be combined with "
-                          f"--format {args.format}")
+                          f"--format {args.format}{slides}")
     t = trace_from_args(args)
     style = view_style(args)
     if args.step:
