@@ -86,6 +86,14 @@ def test_fragment_has_titles_annotations_and_both_factors(
     assert tex.isascii()
 
 
+def test_forward_mode_names_its_one_derivative(capsys: pytest.CaptureFixture[str]) -> None:
+    """One forward pass seeded on x2 gives ∂z/∂x2, not a gradient."""
+    tex = cli(WORKED + ["--mode", "forward", "--format", "latex"], capsys)
+    assert "\\subsection*{Derivative of $z$ with respect to $x_{2}$}" in tex
+    assert "Gradient" not in tex
+    assert "\\dot{w}_{5} &= " in tex and "(${=}\\,\\partial z/\\partial x_{2}$)" in tex
+
+
 def test_fragment_in_an_article_fits_and_shows_the_numbers(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     tex = cli(WORKED + ["--format", "latex"], capsys)

@@ -14,6 +14,8 @@ from autodiff_viz.views.tikz import depths, extent, fitted, render_tikz
 
 from test_latex import NUMBERS, XOR, compile_pdf
 
+GOLDEN = Path(__file__).parent / "golden" / "tikz" / "worked_example.tex"
+
 WORKED = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2")
 
 
@@ -79,3 +81,14 @@ def test_fitted_picture_fits_a_frame(tmp_path: Path) -> None:
            "\n\\end{frame}\n\\end{document}\n")
     _, text = compile_pdf(doc, tmp_path)  # no overfull box: scaled down to the frame
     assert "Wide" in text
+
+
+def test_worked_example_matches_its_golden_file() -> None:
+    """The standalone picture of the worked example, reviewed by eye (pdflatex, then the
+    PNG); regenerate with UPDATE_GOLDEN=1 after an intended change."""
+    import os
+    doc = render_tikz(WORKED, standalone=True)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(doc, encoding="utf-8")
+    assert doc == GOLDEN.read_text(encoding="utf-8")

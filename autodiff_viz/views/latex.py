@@ -3,14 +3,16 @@ the line, booktabs tables that fit ``\\textwidth``.
 
 Needs ``\\usepackage{amsmath}`` and ``\\usepackage{booktabs}`` (a long trace in an
 article also ``\\allowdisplaybreaks``). Sections are ``\\subsection*`` under a
-``\\section*`` holding the expression and the point; a complete article is
-:func:`.latex_doc.standalone`, slides :func:`.latex_doc.beamer`. Node names go
-through :func:`~autodiff_viz.printing.latex_name`, formulas through the graph's
-LaTeX printer; every number is a stored one. A chain-rule term shows both of its
-factors, the carried quantity first (``\\dot{w}_{1} \\cdot \\cos(w_{1})`` =
-``1 \\cdot (-0.4161)``), and a row whose working would repeat its value prints it once.
-An input's adjoint is annotated with the derivative it is, ``(= \\partial z/\\partial x_{1})``.
-Rows too wide for the line break before an ``=`` or a ``+`` (:mod:`.latex_layout`).
+``\\section*`` holding the expression and the point: the fragment is for an article
+or notes (sections cannot go inside a beamer frame); a complete article is
+:func:`.latex_doc.standalone`, slides (a frame per pass) :func:`.latex_doc.beamer`.
+Node names go through :func:`~autodiff_viz.printing.latex_name`, formulas through the
+graph's LaTeX printer; every number is a stored one. A chain-rule term shows both of
+its factors, the carried quantity first (``\\dot{w}_{1} \\cdot \\cos(w_{1})`` =
+``1 \\cdot (-0.4161)``), and a row whose working would repeat its value prints it
+once. An input's adjoint is annotated with the derivative it is,
+``(= \\partial z/\\partial x_{1})``. Rows too wide for the line break before an ``=``
+or a ``+`` (:mod:`.latex_layout`).
 
 >>> import autodiff_viz as av
 >>> t = av.trace("sin(x1) + x1*x2", at={"x1": 2, "x2": 3}, wrt="x2")

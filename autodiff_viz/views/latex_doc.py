@@ -105,8 +105,8 @@ def _graph_frame(t: Trace, digits: int | None) -> list[str]:
 def beamer(t: Trace, digits: int | None = 4, *, step: bool = False,
            max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
     """Beamer slides (16:9): a title frame, the graph (TikZ, values only, scaled to fit;
-    left out when it would not be legible), a frame per pass (continued over more frames when long), the summary table and the
-    derivatives; ``step``: in the passes, each
+    left out when it would not be legible), a frame per pass (continued over more frames
+    when long), the summary table and the derivatives; ``step``: in the passes, each
     step on its own overlay (``\\onslide``, so nothing moves as the steps appear)."""
     before, after = comments(t, digits, max_matrix)
     out = before + ["\\documentclass[aspectratio=169]{beamer}", _PACKAGES + "\\usepackage{tikz}",
