@@ -110,7 +110,8 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
             seeds = [dict(seed)]
         else:
             names = [wrt] if isinstance(wrt, str) else list(wrt or graph.input_names)
-            bad = [n for n in names if n not in graph.input_names]
+            known = set(graph.input_names)
+            bad = [n for n in names if n not in known]
             if bad:
                 raise InputError(f"cannot differentiate with respect to {', '.join(bad)}: "
                                  "not an input",

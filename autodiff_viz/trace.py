@@ -213,6 +213,14 @@ class Trace:
         """Value of the output (the first one when there are several)."""
         return self._shaped(self.primal.values[self.graph.outputs[0][1]])
 
+    def _wrt_inputs(self, r: ReverseRecord) -> list[int]:
+        """The input nodes reverse pass ``r`` differentiates with respect to, in order."""
+        g = self.graph
+        if r.wrt is None:
+            return list(g.inputs)
+        wanted = set(r.wrt)
+        return [i for i in g.inputs if g.nodes[i].name in wanted]
+
     @property
     def jacobian(self) -> dict[str, dict[str, Any]]:
         """∂output/∂input for every pair the passes computed: ``{output: {input: value}}``."""
@@ -223,13 +231,13 @@ class Trace:
             if np.ndim(r.seed):  # one entry of a vector output: one row of the Jacobian
                 at = _one_hot_index(r.seed)
                 if at is not None:
-                    for i in (i for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt):
+                    for i in self._wrt_inputs(r):
                         self._entry(entries, (r.output, g.nodes[i].name), at, r.adjoints[i],
                                     np.shape(r.seed), np.shape(self.primal.values[i]), row=True)
                 continue
             jac[r.output] = {g.nodes[i].name: self._shaped(
                 r.adjoints[i] if r.seed == 1 else r.adjoints[i] / r.seed)
-                for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt}
+                for i in self._wrt_inputs(r)}
         for f in self.forward:
             arrays = {k: v for k, v in f.seed.items() if np.ndim(v)}
             if arrays:  # one entry of a vector input: one column of the Jacobian
@@ -418,7 +426,7 @@ class Trace:
                                      for t in s.terms]}
                           for s in self.reverse_steps(k)],
                 "gradient": {g.nodes[i].name: _num(self._shaped(r.adjoints[i]))
-                             for i in g.inputs if r.wrt is None or g.nodes[i].name in r.wrt}})
+                             for i in self._wrt_inputs(r)}})
         return {
             "schema": SCHEMA, "version": SCHEMA_VERSION,
             "source": g.source, "notation": self.notation, "mode": self.mode,

@@ -51,7 +51,7 @@ def comparisons_per_input(n: int, mode: str) -> float:
 
 
 def test_validating_inputs_compares_each_name_a_bounded_number_of_times() -> None:
-    for mode in ("reverse", "primal"):
+    for mode in ("reverse", "primal", "forward"):
         small, large = comparisons_per_input(300, mode), comparisons_per_input(3000, mode)
         assert large <= 1.5 * small + 2, (mode, small, large)   # a list scan: 10x
 
