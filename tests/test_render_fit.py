@@ -55,6 +55,25 @@ L = -(y1*log(s1) + y2*log(s2) + y3*log(s3))
 Z, Y = (1.0, 2.0, 0.5), (0.0, 1.0, 0.0)
 
 
+# a scalar 2-3-1 perceptron (tanh hidden layer) with a squared loss: 40 nodes, 11 deep
+MLP = """
+a1 = w11*x1 + w12*x2 + b1
+a2 = w21*x1 + w22*x2 + b2
+a3 = w31*x1 + w32*x2 + b3
+h1 = tanh(a1)
+h2 = tanh(a2)
+h3 = tanh(a3)
+y = v1*h1 + v2*h2 + v3*h3 + c
+L = (y - t)^2
+"""
+MLP_AT = dict(x1=0.5, x2=-1.0, w11=0.1, w12=0.2, w21=-0.3, w22=0.4, w31=0.5, w32=-0.6,
+              b1=0.0, b2=0.1, b3=-0.1, v1=0.7, v2=-0.8, v3=0.9, c=0.05, t=1.0)
+
+
+def mlp(mode: str) -> av.Trace:
+    return av.trace(MLP, at=MLP_AT, mode=mode, output="L")
+
+
 def xor(mode: str, x1: float = 1, x2: float = 0) -> av.Trace:
     return av.trace(xor_program(), at={"x1": x1, "x2": x2}, mode=mode)
 
@@ -198,3 +217,35 @@ def test_the_graph_alone_fits_too() -> None:
     assert 'size="15,11.25"' in g.to_dot(fit="4:3")
     assert 'size="10,5"' in g.to_dot(size=(10, 5))
     assert "dw3/dw1" in av.parse("sin(x1) + x1*x2").to_dot(ascii=True, detail="full")
+
+
+def test_the_mlp_gradient_is_the_finite_difference() -> None:
+    t = mlp("reverse")
+    grad = t.jacobian["L"]
+
+    def loss(p: dict[str, float]) -> float:
+        h = [math.tanh(p[f"w{k}1"] * p["x1"] + p[f"w{k}2"] * p["x2"] + p[f"b{k}"])
+             for k in (1, 2, 3)]
+        return (sum(p[f"v{k + 1}"] * h[k] for k in range(3)) + p["c"] - p["t"]) ** 2
+
+    assert math.isclose(t.value, loss(MLP_AT), rel_tol=1e-12)
+    for name in MLP_AT:
+        up, down = dict(MLP_AT), dict(MLP_AT)
+        up[name] += 1e-6
+        down[name] -= 1e-6
+        assert math.isclose(grad[name], (loss(up) - loss(down)) / 2e-6, abs_tol=1e-8), name
+
+
+@needs_dot
+@pytest.mark.parametrize("mode,options", [("reverse", {}), ("reverse", {"fit": "16:9"}),
+                                          ("both", {"fit": "16:9"})])
+def test_the_2_3_1_mlp_fits_a_slide_legibly(tmp_path: Path, mode: str,
+                                            options: dict[str, str]) -> None:
+    t = mlp(mode)
+    path = t.render(tmp_path / "mlp.svg", **options)
+    width, height, smallest = svg_measure(path)
+    assert width <= 1920.5 and height <= 1080.5, (width, height)
+    assert smallest >= MIN_PX, smallest
+    shown = " ".join(texts(path))
+    for s in t.reverse_steps(0):
+        assert av.views.lines.fmt(s.adjoint, 4, "unicode") in shown
