@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 DESCRIPTION = """\
 Print how automatic differentiation computes: the graph's structure (who
-feeds whom), the primal trace (every stored value), the forward trace for one
-seed (each tangent with its chain-rule sum) and the reverse trace from the
+feeds whom), the primal trace (every stored value), a forward trace per
+seeded input (every input in turn unless --wrt or --seed says otherwise; each
+tangent with its chain-rule sum) and the reverse trace from the
 output back (each adjoint as the sum over the node's children, the inputs'
 adjoints marked as the gradient), then a summary table, the gradient or
 Jacobian, flags (non-differentiable points, overflow) and the cost."""
