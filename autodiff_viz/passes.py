@@ -198,6 +198,9 @@ def _names_written_together(graph: Graph, at: Mapping[str, Any], missing: list[s
 
 
 def _bad(mask: Value) -> bool:
+    """Whether a domain mask marks any point (a number's mask without numpy's any())."""
+    if type(mask) is bool or type(mask) is np.bool_:
+        return bool(mask)
     return bool(np.any(mask))
 
 
