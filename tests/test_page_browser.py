@@ -269,3 +269,20 @@ def test_page_prints_every_number_of_the_step(browser, worked, tmp_path) -> None
     assert "2.584" in text and "0.9093" in text and "6.909" in text
     assert "play" not in text                              # the controls are not printed
     pg.close()
+
+
+def test_names_taken_by_the_user_use_the_free_letter(browser, tmp_path) -> None:
+    # w11, w12 are the user's names: the nodes are u1, u2, ... and the page says so
+    t = av.trace("y = w11*x1 + w12*x2", at={"w11": 2, "x1": 3, "w12": -1, "x2": 5},
+                 mode="reverse")
+    path = tmp_path / "u.html"
+    t.to_html(path)
+    pg = Page(browser, path, "#reverse/1")
+    header = pg.page.locator("#trace-table th").all_inner_texts()
+    assert header[-1] == "ū adjoint"
+    options = pg.page.locator("#notation option").all_inner_texts()
+    assert options[0].startswith("w: u1, u2")
+    pg.press("End")
+    # ∂y/∂w11 = x1 = 3 (by hand), the last input's step
+    assert pg.page.locator("#result-table").inner_text().split()[:2] == ["∂y/∂w11", "3"]
+    pg.close()

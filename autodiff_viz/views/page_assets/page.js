@@ -276,7 +276,8 @@
   function drawTable(p, i, view) {
     var t = T(), pr = progress(p, i), prim = pr;
     var extra = p.kind === "forward" ? "tangent" : p.kind === "reverse" ? "adjoint" : null;
-    var letter = state.notation;
+    var firstInput = Object.keys(t.inputs)[0];           // the letter the names use (u
+    var letter = firstInput ? t.inputs[firstInput].node.charAt(0) : state.notation;  // when w is taken)
     var head = "<tr><th>node</th><th>definition</th><th>value</th>" + (extra ? "<th>" +
       (extra === "tangent" ? tangent(letter) + " tangent" : adjoint(letter) + " adjoint") +
       "</th>" : "") + "</tr>";
@@ -456,7 +457,9 @@
       return '<option value="' + k + '">' + esc(p.label.split(" (")[0]) + "</option>";
     }).join("");
     $("notation").innerHTML = Object.keys(DATA.traces).map(function (n) {
-      return '<option value="' + n + '">' + n + "1, " + n + "2, \u2026</option>";
+      var names = DATA.traces[n].nodes.slice(0, 2).map(function (x) { return x.name; });
+      return '<option value="' + n + '">' + esc(n + ": " + names.join(", ") + ", \u2026") +
+        "</option>";
     }).join("");
     $("notation").value = state.notation;
     $("digits").value = state.digits === null ? "full" : String(state.digits);
@@ -469,6 +472,7 @@
   function start() {
     var t = T();
     $("title").textContent = DATA.title;
+    if (DATA.title.length > 90) $("title").classList.add("long");
     $("notes").innerHTML = (t.notes || []).map(function (n) {
       return "<li>" + esc(n) + "</li>"; }).join("");
     passes = buildPasses();
