@@ -177,7 +177,7 @@ def test_frames_of_a_missing_pass_are_an_error() -> None:
 # -- files ---------------------------------------------------------------------------------
 def test_dot_frames_are_written_without_graphviz(t: av.Trace, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     paths = write_frames(t, tmp_path / "f", kind="forward", format="dot")
     assert [Path(p).name for p in paths] == [f"frame_{j:03d}.dot" for j in range(1, 6)]
     assert Path(paths[3]).read_text() == frame_sources(t, "forward")[3][1]
@@ -191,7 +191,7 @@ def test_dot_frames_are_written_without_graphviz(t: av.Trace, tmp_path: Path,
 
 def test_image_frames_without_graphviz_fail_before_writing(
         t: av.Trace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RenderError, match="sudo apt-get install graphviz"):
         write_frames(t, tmp_path / "f", format="svg")
     assert not (tmp_path / "f").exists()

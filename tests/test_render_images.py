@@ -88,7 +88,7 @@ def test_dot_errors_become_render_errors() -> None:
 
 
 def test_dot_format_needs_no_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     t = av.trace(EXPR, at=AT)
     path = t.render(tmp_path / "g.dot")
     assert Path(path).read_text() == t.to_dot()
@@ -98,7 +98,7 @@ def test_dot_format_needs_no_graphviz(tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize("fmt_", ["svg", "png", "pdf"])
 def test_missing_dot_raises_the_documented_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  fmt_: str) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     t = av.trace(EXPR, at=AT)
     with pytest.raises(RenderError) as err:
         t.render(tmp_path / f"g.{fmt_}")

@@ -19,7 +19,7 @@ AT = {"x1": 2.0, "x2": 3.0}
 
 @pytest.fixture
 def no_dot(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
 
 
 @needs_dot

@@ -3,6 +3,7 @@ to_markdown / to_latex / to_csv / to_json equal to the CLI's formats, to_graphvi
 _repr_mimebundle_ that computes only the mimetypes asked for."""
 from __future__ import annotations
 
+import shutil
 import math
 import subprocess
 import sys
@@ -144,8 +145,8 @@ def dot_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         calls.append(cmd)
         return subprocess.CompletedProcess(cmd, 0, b"<svg>picture</svg>", b"")
 
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: "/usr/bin/dot")
-    monkeypatch.setattr(dot_render.subprocess, "run", run)
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(subprocess, "run", run)  # dot_render imports it when it runs dot
     return calls
 
 
@@ -174,7 +175,7 @@ def test_only_the_requested_mimetypes_are_computed(
 
 def test_html_asked_for_without_dot_says_how_to_get_the_picture(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dot_render.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     bundle = av.trace(EXPR, at=AT)._repr_mimebundle_(include={"text/html"})
     assert list(bundle) == ["text/html"] and "install Graphviz" in bundle["text/html"]
 

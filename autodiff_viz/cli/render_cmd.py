@@ -181,7 +181,7 @@ FRAME_FILES = (("pdf", "one PDF, a page per step of the pass"),
 
 def add_frames_options(p: argparse.ArgumentParser, max_frames: int) -> None:
     """The step frames' options: a folder of slides, one PDF, an animated SVG or GIF."""
-    from ..views.animate import FRAME_SECONDS
+    from ..views.dot_render import FRAME_SECONDS
 
     p.add_argument("--frames", metavar="DIR", default=None,
                    help="write one image per step of a pass into DIR (frame_001.svg, ...) "

@@ -29,15 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, RenderError
-from .dot_render import DPI, MAX_FRAMES, TIMEOUT, write_output
+from .dot_render import DPI, FRAME_SECONDS, MAX_FRAMES, TIMEOUT, write_output
 
 if TYPE_CHECKING:
     from ..trace import Trace
 # .frames (and numpy with it) is imported on first use: the command line reads the
 # defaults here for --help, which loads no numpy
 
-FRAME_SECONDS = 2.0
-"""How long an animation shows each step (``seconds=`` / --frame-seconds)."""
 MAX_SECONDS = 60.0
 GIF_MAX_SIDE = 1920
 """A GIF is drawn at most this many pixels wide and high (a 16:9 screen's width)."""

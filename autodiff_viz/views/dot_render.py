@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 from ..errors import InputError, RenderError
@@ -32,6 +30,8 @@ BIG_GRAPH = 300
 """From this many nodes on, ``dot`` is asked for a quicker, plainer layout (straight edges)."""
 MAX_FRAMES = 200
 """Step frames refuse passes of more steps than this (``max_frames`` / --max-frames)."""
+FRAME_SECONDS = 2.0
+"""How long an animation shows each step (``seconds=`` / --frame-seconds)."""
 TIMEOUT = 120.0
 """Seconds ``dot`` may take before rendering stops with an error (never a hang)."""
 DPI = 150
@@ -54,6 +54,7 @@ INSTALL_HINT = ("install Graphviz: 'sudo apt-get install graphviz' on Debian/Ubu
 
 def dot_program() -> str | None:
     """The path of Graphviz's ``dot`` program on PATH, or None."""
+    import shutil  # here, not at the top: the command line reads the limits above at start-up
     return shutil.which("dot")
 
 
@@ -135,6 +136,7 @@ def missing_dot_error(format: str) -> RenderError:
 def dot_to_bytes(source: str, format: str, *, dpi: int = DPI,
                  timeout: float | None = TIMEOUT) -> bytes:
     """The image of DOT ``source`` as bytes (``dot`` format: the source itself)."""
+    import subprocess
     if format == "dot":
         return source.encode("utf-8")
     if format not in IMAGE_FORMATS:
