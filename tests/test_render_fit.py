@@ -249,3 +249,14 @@ def test_the_2_3_1_mlp_fits_a_slide_legibly(tmp_path: Path, mode: str,
     shown = " ".join(texts(path))
     for s in t.reverse_steps(0):
         assert av.views.lines.fmt(s.adjoint, 4, "unicode") in shown
+
+
+def test_a_big_graph_keeps_its_natural_size_unless_a_box_is_asked_for() -> None:
+    # 330 statements: past BIG_GRAPH nodes, where no size is guessed; shrinking a graph
+    # this big into a slide would make its text a few pixels high
+    src = "; ".join(["t0 = x1 + x2"] + [f"t{k} = relu(t{k - 1}*x1 + x2)" for k in range(1, 110)])
+    t = av.trace(src, at={"x1": 0.5, "x2": 0.1}, mode="reverse")
+    from autodiff_viz.views.dot_render import BIG_GRAPH
+    assert len(t.graph.nodes) >= BIG_GRAPH
+    assert not re.search(r'[\s,\[]size="', t.to_dot())
+    assert re.search(r'[\s,\[]size="20,11.25"', t.to_dot(fit="16:9"))

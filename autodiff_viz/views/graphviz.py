@@ -383,9 +383,10 @@ def _layout(v: View, rankdir: str | None, box: tuple[float, float] | None,
     the graph or (left to right) beside it, values beside or (``narrow``) below the
     definitions (both variants in ``nodes``). A given ``rankdir`` is kept; big graphs
     are drawn left to right with the table below. Also how much the picture must shrink
-    to fit the box, as far as the guess goes."""
-    if len(v.graph.nodes) >= BIG_GRAPH or not depths:
-        return Layout(rankdir or "LR", False), 1.0
+    to fit the box, as far as the guess goes (0 for a big graph: not guessed, so it
+    keeps its natural size unless a box is asked for)."""
+    if len(v.graph.nodes) >= BIG_GRAPH or not depths:  # no guess: never shrunk unasked
+        return Layout(rankdir or "LR", False), 0.0
     grid = grids.get(1)
     candidates = [Layout(r, side, narrow, columns) for columns in (grids or {1: ""})
                   for narrow in nodes for r in ([rankdir] if rankdir else ["LR", "TB"])
