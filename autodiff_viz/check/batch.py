@@ -489,10 +489,13 @@ def _run(k: Key, spec: Any, todo: list[tuple[int, str, str, str | None, str | No
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,))
     pending: dict[Future, int] = {}
     finished: set[int] = set()
+    interrupted = _deferred_interrupt()
     try:
         pending = {pool.submit(_grade_chunk, c): j for j, c in enumerate(chunks)}
         while pending:
             done, _ = wait(list(pending), timeout=0.5, return_when=FIRST_COMPLETED)
+            if interrupted():  # here, between waits: never inside one, holding its locks
+                raise KeyboardInterrupt
             for f in done:
                 j = pending.pop(f)
                 try:
@@ -509,19 +512,62 @@ def _run(k: Key, spec: Any, todo: list[tuple[int, str, str, str | None, str | No
     except BaseException:
         _stop(pool, pending)
         raise
+    finally:
+        interrupted.restore()
     pool.shutdown(wait=True)
     for j, c in enumerate(chunks):  # anything the pool did not finish is graded here
         if j not in finished:
             here(c)
 
 
+class _deferred_interrupt:
+    """Ctrl-C while the pool runs only sets a flag, read between waits: a
+    KeyboardInterrupt raised inside ``concurrent.futures.wait`` can leave a future's lock
+    held, and the pool's manager thread then blocks on it for ever at exit. Outside the
+    main thread (where signals cannot be handled) nothing changes."""
+
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        self.hit = False
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.hit = True
+
+    def __call__(self) -> bool:
+        return self.hit
+
+    def restore(self) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
+STOP_GRACE = 5.0
+"""Seconds the workers get, after Ctrl-C, to finish the chunk they are grading."""
+
+
 def _stop(pool: ProcessPoolExecutor, pending: Iterable[Future]) -> None:
-    """Stop promptly: cancel every chunk that has not started (no waiting here). The
-    workers ignore Ctrl-C and end after the chunk they are grading (a few submissions);
-    they are not killed, which could leave the pool's pipes half written."""
+    """Stop promptly: cancel every chunk that has not started. The workers ignore
+    Ctrl-C and end after the chunk they are grading (a few submissions); one still
+    running after :data:`STOP_GRACE` seconds is terminated, so that the program always
+    exits (the pool's own clean-up at exit would otherwise wait for it for ever)."""
     for f in pending:  # here, not only through shutdown: its manager thread may not see
         f.cancel()     # the executor again once it is garbage
+    workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE
+    for w in workers:
+        w.join(max(0.0, deadline - time.monotonic()))
+    for w in workers:
+        if w.is_alive():
+            w.terminate()
 
 
 # -- writing the results --------------------------------------------------------------------
