@@ -314,6 +314,35 @@ def _norm2(x: Array) -> Array:
     return np.sqrt(np.sum(np.square(x)))
 
 
+def _extreme_axis(kind: str, word: str, doc: str) -> Op:
+    """``max_axis`` or ``min_axis``: the largest (smallest) entry along one axis; its
+    derivative goes to that entry, the first one at a tie."""
+    reduce, arg = (np.max, np.argmax) if kind == "max" else (np.min, np.argmin)
+    return _op(f"{kind}_axis", "x axis", lambda x, axis: reduce(x, axis=_ax(axis)), _NONE,
+               _NONE, latex=f"\\{kind}_{{{{{{1}}}}}} {{0}}", tensor=True, static=("axis",),
+               shown=kind,
+               vjp=(lambda x, axis, o, g: _first_extreme(x, axis, arg) * _spread(g, x, axis),
+                    None),
+               jvp=(lambda x, axis, o, t: np.sum(_first_extreme(x, axis, arg) * t,
+                                                 axis=_ax(axis)), None),
+               vjp_formulas=(f"{{g}} at the {word} entry along axis {{1}}", ""),
+               jvp_formulas=(f"{{t}} at the {word} entry along axis {{1}}", ""),
+               shape=_axis_shape,
+               convention=f"at a tie the derivative goes to the first {word} entry", doc=doc)
+
+
+def _extreme_all(kind: str, word: str) -> Op:
+    """``max_all`` or ``min_all``: the largest (smallest) entry of all (``max(x)``)."""
+    reduce, arg = (np.max, np.argmax) if kind == "max" else (np.min, np.argmin)
+    return _op(f"{kind}_all", "x", lambda x: reduce(x), _NONE, _NONE,
+               latex=f"\\{kind} {{0}}", tensor=True, shown=kind,
+               vjp=(lambda x, o, g: _first_extreme(x, None, arg) * g,),
+               jvp=(lambda x, o, t: np.sum(_first_extreme(x, None, arg) * t),),
+               vjp_formulas=(f"{{g}} at the {word} entry",),
+               jvp_formulas=(f"{{t}} at the {word} entry",), shape=lambda x: (),
+               doc=f"the {word} entry")
+
+
 _NONE: tuple = ()
 _TENSOR_TABLE: list[Op] = [
     # --- vectors and matrices: vector-Jacobian and Jacobian-vector products ------------
@@ -391,37 +420,10 @@ _TENSOR_TABLE: list[Op] = [
         jvp=(lambda x, axis, o, t: np.mean(t, axis=_ax(axis)), None),
         vjp_formulas=("{g} copied along axis {1} / n", ""), jvp_formulas=("mean_{1} {t}", ""),
         shape=_axis_shape, doc="the mean along one axis"),
-    _op("max_axis", "x axis", lambda x, axis: np.max(x, axis=_ax(axis)), _NONE, _NONE,
-        latex="\\max_{{{1}}} {0}", tensor=True, static=("axis",), shown="max",
-        vjp=(lambda x, axis, o, g: _first_extreme(x, axis, np.argmax) * _spread(g, x, axis),
-             None),
-        jvp=(lambda x, axis, o, t: np.sum(_first_extreme(x, axis, np.argmax) * t,
-                                          axis=_ax(axis)), None),
-        vjp_formulas=("{g} at the largest entry along axis {1}", ""),
-        jvp_formulas=("{t} at the largest entry along axis {1}", ""), shape=_axis_shape,
-        convention="at a tie the derivative goes to the first largest entry",
-        doc="the largest entry along one axis (maxout over a group)"),
-    _op("min_axis", "x axis", lambda x, axis: np.min(x, axis=_ax(axis)), _NONE, _NONE,
-        latex="\\min_{{{1}}} {0}", tensor=True, static=("axis",), shown="min",
-        vjp=(lambda x, axis, o, g: _first_extreme(x, axis, np.argmin) * _spread(g, x, axis),
-             None),
-        jvp=(lambda x, axis, o, t: np.sum(_first_extreme(x, axis, np.argmin) * t,
-                                          axis=_ax(axis)), None),
-        vjp_formulas=("{g} at the smallest entry along axis {1}", ""),
-        jvp_formulas=("{t} at the smallest entry along axis {1}", ""), shape=_axis_shape,
-        convention="at a tie the derivative goes to the first smallest entry",
-        doc="the smallest entry along one axis"),
-    _op("max_all", "x", lambda x: np.max(x), _NONE, _NONE, latex="\\max {0}", tensor=True,
-        shown="max", vjp=(lambda x, o, g: _first_extreme(x, None, np.argmax) * g,),
-        jvp=(lambda x, o, t: np.sum(_first_extreme(x, None, np.argmax) * t),),
-        vjp_formulas=("{g} at the largest entry",), jvp_formulas=("{t} at the largest entry",),
-        shape=lambda x: (), doc="the largest entry"),
-    _op("min_all", "x", lambda x: np.min(x), _NONE, _NONE, latex="\\min {0}", tensor=True,
-        shown="min", vjp=(lambda x, o, g: _first_extreme(x, None, np.argmin) * g,),
-        jvp=(lambda x, o, t: np.sum(_first_extreme(x, None, np.argmin) * t),),
-        vjp_formulas=("{g} at the smallest entry",),
-        jvp_formulas=("{t} at the smallest entry",), shape=lambda x: (),
-        doc="the smallest entry"),
+    _extreme_axis("max", "largest", "the largest entry along one axis (maxout over a group)"),
+    _extreme_axis("min", "smallest", "the smallest entry along one axis"),
+    _extreme_all("max", "largest"),
+    _extreme_all("min", "smallest"),
     _op("norm2", "x", _norm2, _NONE, _NONE, latex="\\lVert {0} \\rVert_2", tensor=True,
         vjp=(lambda x, o, g: g * np.asarray(x) / o if o else np.zeros(np.shape(x)),),
         jvp=(lambda x, o, t: np.sum(np.asarray(x) * t) / o if o else 0.0,),

@@ -17,7 +17,6 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -556,11 +555,11 @@ class Trace:
         >>> page.startswith("<!DOCTYPE html>")
         True
         """
-        from .views.page import render_page, write_page
-        if path is None:
-            return render_page(self, digits, **options)
-        write_page(self, path, digits, **options)
-        return Path(path).read_text(encoding="utf-8")
+        from .views.page import render_page, save_page
+        page = render_page(self, digits, **options)
+        if path is not None:
+            save_page(page, path)
+        return page
 
     def show(self, digits: int | None = 4, *, height: int = 780, **options: Any) -> None:
         """Show :meth:`to_html`'s page inline in Jupyter (in an iframe of ``height`` px)."""

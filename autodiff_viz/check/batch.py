@@ -489,7 +489,7 @@ def _run(k: Key, spec: Any, todo: list[tuple[int, str, str, str | None, str | No
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(spec,))
     pending: dict[Future, int] = {}
     finished: set[int] = set()
-    interrupted = _deferred_interrupt()
+    interrupted = _DeferredInterrupt()
     try:
         pending = {pool.submit(_grade_chunk, c): j for j, c in enumerate(chunks)}
         while pending:
@@ -520,7 +520,7 @@ def _run(k: Key, spec: Any, todo: list[tuple[int, str, str, str | None, str | No
             here(c)
 
 
-class _deferred_interrupt:
+class _DeferredInterrupt:
     """Ctrl-C while the pool runs only sets a flag, read between waits: a
     KeyboardInterrupt raised inside ``concurrent.futures.wait`` can leave a future's lock
     held, and the pool's manager thread then blocks on it for ever at exit. Outside the

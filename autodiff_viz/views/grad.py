@@ -28,7 +28,6 @@ from ..trace import Trace
 from .arrays import MAX_MATRIX
 from .columns import hjoin, indent
 from .formats import full, md_table, strict_json
-from .latex import partial_frac, value_latex
 from .lines import gradient_name, value_text
 from .summary import derivatives_title, jacobian_rows, note_lines, plural, title
 
@@ -143,14 +142,6 @@ def render_grad_markdown(t: Trace, digits: int | None = 4, *,
 
 def render_grad_latex(t: Trace, digits: int | None = 4, *,
                       max_matrix: tuple[int, int] = MAX_MATRIX) -> str:
-    """An ``align*`` of every derivative (matrices as ``bmatrix``) and a booktabs table of
-    passes and cost."""
-    rows = [f"  {partial_frac(out, n)} &= {value_latex(t, v, digits, max_matrix)}"
-            for out, row in t.jacobian.items() for n, v in row.items()]
-    table = ["\\begin{tabular}{lllll}", "\\toprule", " & ".join(PASS_HEADERS) + " \\\\",
-             "\\midrule"] + [" & ".join(r) + " \\\\" for r in passes_rows(t)] + \
-        ["\\bottomrule", "\\end{tabular}"]
-    return "\n".join([f"% {title(t, digits, 'text', max_matrix)}",
-                      "% autodiff-viz: needs \\usepackage{amsmath} and \\usepackage{booktabs}"]
-                     + note_lines(t, "% note: ") + ["\\begin{align*}", " \\\\\n".join(rows), "\\end{align*}", "",
-                      f"% {verdict(t)}"] + table)
+    """``grad --format latex``: see :func:`~autodiff_viz.views.latex_doc.grad_fragment`."""
+    from .latex_doc import grad_fragment
+    return grad_fragment(t, digits, max_matrix=max_matrix)

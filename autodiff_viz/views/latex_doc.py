@@ -17,7 +17,6 @@ texlive-latex-recommended (beamer); nothing overflows the line or the frame
 """
 from __future__ import annotations
 
-import re
 
 from ..printing import latex_name
 from ..trace import Trace

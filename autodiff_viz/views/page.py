@@ -70,14 +70,17 @@ def _term_texts(t: Trace) -> dict[str, list[Any]]:
     """Each chain-rule term's formula as the text views write it (``ẇ1·cos(w1)``,
     ``w̄4 w2ᵀ`` for a matrix product) and whether its two factors are shown: key
     ``f<child>_<position>`` (forward) or ``r<child>_<position>`` (reverse). The formula is
-    the same in every pass, so each term is written once."""
+    the same in every pass, so each term is written once (from the first forward pass
+    and the first reverse pass of each output)."""
     from .lines import forward_term_parts, reverse_term_parts
 
+    # every forward pass has the same terms; reverse passes differ by output only
+    first = {r.output: k for k, r in reversed(list(enumerate(t.reverse)))}
     jobs: list[tuple[str, int, Any, Any, int, Any]] = [
-        ("f", k, s, term, s.node, forward_term_parts)
-        for k in range(len(t.forward)) for s in t.forward_steps(k) for term in s.terms]
+        ("f", 0, s, term, s.node, forward_term_parts)
+        for s in (t.forward_steps(0) if t.forward else []) for term in s.terms]
     jobs += [("r", k, s, term, term.child, reverse_term_parts)
-             for k in range(len(t.reverse)) for s in t.reverse_steps(k) for term in s.terms]
+             for k in sorted(first.values()) for s in t.reverse_steps(k) for term in s.terms]
     out: dict[str, list[Any]] = {}
     for tag, k, s, term, child, parts in jobs:
         key = f"{tag}{child}_{term.position}"
@@ -161,7 +164,11 @@ def render_page(t: Trace, digits: int | None = 4, *, title_text: str | None = No
 def write_page(t: Trace, path: str | os.PathLike[str], digits: int | None = 4,
                **options: Any) -> str:
     """Write :func:`render_page` to ``path`` (UTF-8); returns the path written."""
-    text = render_page(t, digits, **options)
+    return save_page(render_page(t, digits, **options), path)
+
+
+def save_page(text: str, path: str | os.PathLike[str]) -> str:
+    """Write a page made by :func:`render_page` to ``path`` (UTF-8); returns the path."""
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as err:
