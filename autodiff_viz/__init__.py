@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ below loads these
     from .api import gradient, jacobian, to_graph, trace
     from .check import Report, _CallableModule, assert_backward, assert_gradient, assert_trace
+    from .derivative import DerivativeGraph, derivative_graph
     from .errors import (AutodiffVizError, DomainError, EvaluationError, InputError,
                          ParseError)
     from .graph import Graph, Node
@@ -69,6 +70,7 @@ _FROM = {
     "parse": "parser", "Trace": "trace", "Var": "tracing", "trace_function": "tracing",
     "Report": "check", "assert_backward": "check", "assert_gradient": "check",
     "assert_trace": "check",
+    "derivative_graph": "derivative", "DerivativeGraph": "derivative",
 }
 # The math functions, for tracing Python functions (they compute on plain numbers too).
 _MATH = ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "sign", "step", "tanh",
@@ -120,6 +122,7 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     # tracing and differentiating
     "trace", "gradient", "jacobian", "parse", "to_graph", "trace_function",
+    "derivative_graph", "DerivativeGraph",
     "Trace", "Graph", "Node", "Var", "Op", "OPS",
     # homework checking
     "check", "assert_gradient", "assert_trace", "assert_backward", "Report",
