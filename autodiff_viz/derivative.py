@@ -101,12 +101,54 @@ class DerivativeGraph(Graph):
         raise InputError(f"{name!r} is not a derivative output",
                          hint=f"they are: {', '.join(n for n, _ in self.derivative_outputs)}")
 
+    def whose(self) -> list[int]:
+        """Per derivative output, the original node whose adjoint (tangent) it is: the
+        input (reverse mode) or the output (forward mode)."""
+        g = self.base
+        return [g.names[x] if self.mode == "reverse" else g.output_id(y) for y, x in self.pairs]
+
+    def output_label(self, name: str, style: str = "unicode") -> str:
+        """Any output's name as the views show it (``∂z/∂x1`` for a derivative's)."""
+        if any(out == name for out, _ in self.derivative_outputs):
+            return self.derivative_label(name, style)
+        return name
+
+    def anchors(self, drawn: Any) -> list[tuple[int, int]]:
+        """Pairs (a, b) a picture may join by an invisible edge so that b comes after a:
+        in reverse mode, the output before every derivative node that has no drawn
+        derivative parent (the seed, a constant, is not drawn)."""
+        if self.mode != "reverse":
+            return []
+        n0, out = len(self.base), self.base.output_id(self.of)
+        return [(out, j) for j in range(n0, len(self.nodes)) if drawn(j) and not any(
+            p >= n0 and drawn(p) for p in self.nodes[j].parents)]
+
     def display_names(self, notation: str = "w") -> list[str]:
         """Original nodes as in the original graph; an adjoint (tangent) as ``w̄4``."""
         names = super().display_names(notation)
+        names[:len(self.base)] = self.base.display_names(notation)
         for j, i in self.role.items():
             names[j] = self.symbol(i, notation)
         return names
+
+    def mirrored(self, depths: dict[int, int]) -> dict[int, int]:
+        """The pictures' columns (``depths``: drawn node -> column, as the views compute
+        them) with the backward half mirrored: in reverse mode the adjoint of a node at
+        column d goes to column 2D + 1 − d (D the original graph's last), so the adjoints
+        flow back from the output to the inputs on the far side; each helper node sits
+        just before the first node that uses it. Forward mode keeps ``depths``."""
+        if self.mode != "reverse":
+            return depths
+        n0 = len(self.base)
+        out = {i: d for i, d in depths.items() if i < n0}
+        last = max(out.values(), default=0)
+        for j, i in self.role.items():
+            if j in depths:
+                out[j] = 2 * last + 1 - out.get(i, 0)
+        for j in sorted((j for j in depths if j not in out), reverse=True):
+            users = [out[c] for c, _ in self.children[j] if c in out]
+            out[j] = min(users) - 1 if users else depths[j]
+        return out
 
     def listing(self, notation: str = "w", style: str = "unicode") -> list[str]:
         """The derivative program one adjoint (tangent) a line: ``w̄1 = w̄4·w2 + w̄3·cos(w1)``.
@@ -114,6 +156,10 @@ class DerivativeGraph(Graph):
         Helper nodes used once are written inside the formula that uses them; a helper
         used more than once (after sharing) gets a line of its own, before its first use.
         """
+        return [f"{left} = {right}" for left, right, _j in self.rows(notation, style)]
+
+    def rows(self, notation: str = "w", style: str = "unicode") -> list[tuple[str, str, int]]:
+        """:meth:`listing`'s lines as (name, formula, node whose value it is)."""
         n0 = len(self.base)
         uses = [0] * len(self.nodes)
         for n in self.nodes[n0:]:
@@ -134,35 +180,37 @@ class DerivativeGraph(Graph):
             return atom(names[j], style)
 
         def expr(j: int) -> tuple[str, int]:
-            if j in atoms:
-                return atoms[j]
-            n = self.nodes[j]
-            args = [expr(p) if p in inline else atom_of(p) for p in n.parents]
-            k_i = self.carries.get(j)
-            if k_i is not None and self.nodes[n.parents[k_i[0]]].kind == "const":
-                args[k_i[0]] = (self.symbol(k_i[1], notation, style), PREC_ATOM)
-            atoms[j] = apply_format(n.op, args, style)  # type: ignore[arg-type]
+            stack = [j]  # no recursion: a sum of 10,000 terms is a chain that deep
+            while stack:
+                k = stack[-1]
+                n = self.nodes[k]
+                todo = [p for p in n.parents if p in inline and p not in atoms]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                stack.pop()
+                args = [atoms[p] if p in inline else atom_of(p) for p in n.parents]
+                k_i = self.carries.get(k)
+                if k_i is not None and self.nodes[n.parents[k_i[0]]].kind == "const":
+                    args[k_i[0]] = (self.symbol(k_i[1], notation, style), PREC_ATOM)
+                atoms[k] = apply_format(n.op, args, style)  # type: ignore[arg-type]
             return atoms[j]
 
-        lines: list[str] = []
-        done: set[int] = set()
-
-        def helpers_before(j: int) -> None:
-            for h in range(n0, j):
-                if h not in done and h not in inline and h not in own \
-                        and self.nodes[h].kind == "op":
-                    done.add(h)
-                    lines.append(f"{atom_of(h)[0]} = {expr(h)[0]}")
-
+        rows: list[tuple[str, str, int]] = []
+        shared = iter(h for h in range(n0, len(self.nodes)) if h not in inline and h not in own
+                      and self.nodes[h].kind == "op")  # helpers with a line of their own
+        h = next(shared, None)
         for i in self.order:
             j = self.holds[i]
             sym = self.symbol(i, notation, style)
             if j in own and self.role[j] == i:
-                helpers_before(j)
-                lines.append(f"{sym} = {expr(j)[0]}")
+                while h is not None and h < j:
+                    rows.append((atom_of(h)[0], expr(h)[0], h))
+                    h = next(shared, None)
+                rows.append((sym, expr(j)[0], j))
             else:
-                lines.append(f"{sym} = {atom_of(j)[0]}")
-        return lines
+                rows.append((sym, atom_of(j)[0], j))
+        return rows
 
 
 # -- building ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import shlex
 import sys
 from typing import Sequence
 
-COMMANDS = ("demo", "trace", "grad", "render", "html", "check")
+COMMANDS = ("demo", "trace", "grad", "render", "html", "check", "hessian", "problems", "derive")
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in autodiff-viz (``EX_SOFTWARE`` of sysexits.h)."""

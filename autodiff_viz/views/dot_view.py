@@ -47,12 +47,16 @@ COMPACT_FROM = 13
 # Okabe & Ito's colour-blind-safe palette; every kind of node also has its own shape.
 PALETTE = {"input": "#56B4E9", "const": "#F0E442", "op": "#E69F00", "output": "#009E73",
            "param": "#CC79A7", "highlight": "#D55E00", "flow": "#0072B2", "edge": "#4D4D4D",
-           "grid": "#8C8C8C", "head": "#F2F2F2"}
+           "grid": "#8C8C8C", "head": "#F2F2F2",
+           # a derivative graph's own nodes (adjoints, tangents and their helpers): a pale
+           # reddish purple, dashed; its derivative outputs a deeper one
+           "deriv": "#F2DCEA", "doutput": "#DDA8CB"}
 SHAPES = {"input": ("box", "rounded,filled"), "const": ("hexagon", "filled"),
           "op": ("ellipse", "filled"), "output": ("box", "filled"),
-          "param": ("box", "filled,diagonals")}
+          "param": ("box", "filled,diagonals"), "deriv": ("ellipse", "filled,dashed"),
+          "doutput": ("box", "filled,dashed")}
 KIND_NAMES = {"input": "input", "const": "constant", "op": "operation", "output": "output",
-              "param": "parameter"}
+              "param": "parameter", "deriv": "derivative", "doutput": "derivative output"}
 FONT, MONO = "Helvetica", "Courier"
 TITLE, BASE, SMALL = 14, 12, 11
 """Font sizes in points: the title, nodes and tables, and the smallest text (legend, key,
@@ -201,6 +205,7 @@ class View:
     params: set[int] = field(default_factory=set)  # inputs drawn as parameters
     style: str = "unicode"  # "unicode" (∂, w̄, ẇ, ·, −) or "text" (ASCII: d, dz/dw, *, -)
     detail: str = "full"  # "full" or "compact" (see DETAILS)
+    derived_from: int | None = None  # a derivative graph: its nodes from this id on are new
     _steps: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
     _formulas: list[str] = field(default_factory=list)
 
@@ -317,13 +322,28 @@ class View:
         for n in self.graph.nodes:  # parents come before their children
             if self.drawn(n.id):
                 out[n.id] = 1 + max((out[q] for q in n.parents if q in out), default=-1)
+        if self.derived_from is not None:  # the backward half mirrored, as in textbooks
+            return self.graph.mirrored(out)  # type: ignore[attr-defined]
         return out
+
+    def derived(self, i: int) -> bool:
+        """Whether node ``i`` is one a derivative graph added (not an original node)."""
+        return self.derived_from is not None and i >= self.derived_from
+
+    def anchors(self) -> list[tuple[int, int]]:
+        """Invisible edges that place a derivative graph's backward half after the output
+        (the seed, a constant, is not drawn)."""
+        if self.derived_from is None:
+            return []
+        return self.graph.anchors(self.drawn)  # type: ignore[attr-defined]
 
     def kind(self, i: int) -> str:
         """input, param, const, op or output: how node ``i`` is drawn."""
         node = self.graph.nodes[i]
         if node.kind == "input" and i in self.params:
             return "param"
+        if self.derived(i) and node.kind == "op":
+            return "doutput" if i in self.outputs else "deriv"
         return "output" if node.kind == "op" and i in self.outputs else node.kind
 
     def pass_complete(self, kind: str) -> bool:
@@ -446,8 +466,11 @@ def build_view(graph: Graph, trace: Trace | None, *, notation: str | None = None
              style="text" if ascii else "unicode")
     v.params = parameter_nodes(graph, trace, params)
     v.names = graph.display_names(v.notation)
+    label = getattr(graph, "output_label", None)  # a derivative graph's ∂z/∂x1
+    if label is not None:
+        v.derived_from = len(graph.base)  # type: ignore[attr-defined]
     for name, i in graph.outputs:
-        v.outputs.setdefault(i, []).append(name)
+        v.outputs.setdefault(i, []).append(label(name, v.style) if label else name)
     if detail == "auto":
         detail = "compact" if sum(map(v.drawn, range(len(graph.nodes)))) >= COMPACT_FROM \
             else "full"

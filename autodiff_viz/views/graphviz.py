@@ -121,7 +121,7 @@ def _node_label(v: View, i: int, narrow: bool = False) -> str:
 def _node_line(v: View, i: int, narrow: bool = False) -> str:
     kind = v.kind(i)
     shape, style = SHAPES[kind]
-    if kind == "op" and v.detail == "compact":  # a box takes a third less room than an
+    if kind in ("op", "deriv") and v.detail == "compact":  # a box: a third less room than an
         shape = "box"                           # ellipse; inputs keep their round corners
     a = {"id": f"n{i}", "shape": shape, "style": style, "fillcolor": PALETTE[kind],
          "label": _node_label(v, i, narrow)}
@@ -187,8 +187,10 @@ def _edge_line(v: View, child: int, pos: int, labels: bool) -> str:
 # -- legend, title, notes -------------------------------------------------------------
 def _kinds(v: View) -> list[str]:
     """The kinds of node the legend names."""
+    derived = ["deriv", "doutput"] if v.derived_from is not None else []
     return ["input"] + (["param"] if v.params else []) + (
-        ["const"] if any(v.kind(i) == "const" for i in v.outputs) else []) + ["op", "output"]
+        ["const"] if any(v.kind(i) == "const" for i in v.outputs) else []) + ["op", "output"] \
+        + derived
 
 
 def _legend(v: View) -> str:
@@ -237,9 +239,11 @@ def title_text(g: Graph, t: Trace | None = None, digits: int | None = 4,
     """``z = sin(x1) + x1*x2  at  x1=2, x2=3``: the picture's title (``style="unicode"``:
     ``z = sin(x1) + x1·x2``)."""
     exprs = g.expressions(style)
-    head = "; ".join(f"{name} = {exprs[i]}" for name, i in g.outputs)
+    label = getattr(g, "output_label", lambda name, style: name)  # a derivative's ∂z/∂x1
+    head = "; ".join(f"{label(name, style)} = {exprs[i]}" for name, i in g.outputs)
     if len(head) > 110 or any(exprs[i] is None for _, i in g.outputs):
-        head = f"{', '.join(g.output_names)}: a graph of {len(g.nodes)} nodes"
+        head = f"{', '.join(label(n, style) for n in g.output_names)}: a graph of " \
+            f"{len(g.nodes)} nodes"
     if t is not None and t.at:
         if t.primal.tensor:
             from .summary import point_text
@@ -325,7 +329,8 @@ def _document(v: View, *, rankdir: str | None, legend: bool, show_table: bool,
     variants = (False, True) if compact and len(g.nodes) < BIG_GRAPH else (False,)
     nodes = {narrow: {n.id: _node_line(v, n.id, narrow) for n in g.nodes if v.drawn(n.id)}
              for narrow in variants}
-    edge_lines = [_edge_line(v, child, pos, labels) for child, pos in edges]
+    edge_lines = [_edge_line(v, child, pos, labels and not v.derived(child))
+                  for child, pos in edges]
     heading = _heading(v, text, notes, legend, labels)
     sep = (0.18, 0.3) if compact else (0.25, 0.45)
     layout, scale = _layout(v, rankdir, box, nodes, edge_lines if labels else [], grids,
@@ -360,6 +365,7 @@ def _document(v: View, *, rankdir: str | None, legend: bool, show_table: bool,
            f"    label=<{heading}>; labelloc=t; labeljust=l; peripheries=0;"]
     out += ["  " + line for line in nodes[layout.narrow].values()]
     out += ["  " + line for line in edge_lines]
+    out += [f"    n{a} -> n{b} [style=invis];" for a, b in v.anchors()]
     layers: dict[int, list[int]] = {}
     for i, d in depths.items():
         layers.setdefault(d, []).append(i)
