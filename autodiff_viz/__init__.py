@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ below loads
     from .graph import Graph, Node
     from .ops import OPS, Op
     from .parser import parse
+    from .second import hessian, hvp
     from .trace import Trace
     from .tracing import Var, trace_function
 
@@ -68,6 +69,7 @@ _FROM = {
     "Graph": "graph", "Node": "graph",
     "CONSTANTS": "ops", "OPS": "ops", "Op": "ops",
     "parse": "parser", "Trace": "trace", "Var": "tracing", "trace_function": "tracing",
+    "hessian": "second", "hvp": "second",
     "Report": "check", "assert_backward": "check", "assert_gradient": "check",
     "assert_trace": "check",
     "derivative_graph": "derivative", "DerivativeGraph": "derivative",
@@ -78,7 +80,7 @@ _MATH = ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "sign", "step",
          "min", "pow")
 _CONSTANTS = ("pi", "e")
 _SUBMODULES = ("api", "check", "cli", "errors", "graph", "ops", "parser", "passes", "printing",
-               "tracing", "views")
+               "second", "tracing", "views")
 
 
 def __getattr__(name: str) -> object:
@@ -121,7 +123,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     # tracing and differentiating
-    "trace", "gradient", "jacobian", "parse", "to_graph", "trace_function",
+    "trace", "gradient", "jacobian", "hessian", "hvp", "parse", "to_graph", "trace_function",
     "derivative_graph", "DerivativeGraph",
     "Trace", "Graph", "Node", "Var", "Op", "OPS",
     # homework checking

@@ -14,6 +14,14 @@ True
 >>> r = check_formula(key, "dz/dx1 = cos(x1)", "x1")
 >>> r.ok, r.message.split(":")[0]
 (False, 'wrong formula')
+
+A second derivative is named by two inputs (``wrt=("x1", "x2")``: ∂²z/∂x1∂x2); its true
+values come from Hessian-vector products (:func:`autodiff_viz.second.hvp`):
+
+>>> check_formula(key, "d2z/dx1^2 = -sin(x1)", ("x1", "x1")).ok
+True
+>>> check_formula(key, "∂²z/∂x1∂x2 = x2", ("x1", "x2")).message.split(":")[0]
+'wrong formula'
 """
 from __future__ import annotations
 
@@ -50,15 +58,40 @@ def _formula_text(text: str) -> str:
     return texts[0] if texts else ""
 
 
-def sample_points(key: Key, wrt: str, output: str | None) -> tuple[list[dict[str, float]],
-                                                                     np.ndarray, dict[str, np.ndarray]]:
-    """Random points inside the domain, ∂output/∂wrt there, and the named nodes' values.
+def derivative_name(output: str, wrt: Any) -> str:
+    """``∂z/∂x1``, or for two inputs ``∂²z/∂x1∂x2`` (``∂²z/∂x1²``)."""
+    if isinstance(wrt, str):
+        return f"∂{output}/∂{wrt}"
+    a, b = wrt
+    return f"∂²{output}/∂{a}²" if a == b else f"∂²{output}/∂{a}∂{b}"
+
+
+def _derivative_at(g: Any, pt: dict[str, float], wrt: Any, out_name: str) -> Any:
+    """∂out/∂wrt (or the second derivative) at ``pt`` and the original trace's steps; None
+    where a pass flags a node (not differentiable there)."""
+    from ..api import trace
+
+    first = wrt if isinstance(wrt, str) else wrt[1]
+    t = trace(g, pt, mode="forward", wrt=first)
+    if any(s.flags for s in t.steps):
+        return None
+    if isinstance(wrt, str):
+        return t.jacobian[out_name][wrt], t.steps
+    from ..second import hvp
+    h = hvp(g, pt, {first: 1.0}, output=out_name)  # column `first` of the Hessian
+    if any(s.flags for s in h.trace.steps):
+        return None
+    return h.product[wrt[0]], t.steps
+
+
+def sample_points(key: Key, wrt: Any, output: str | None) -> tuple[list[dict[str, float]],
+                                                                   np.ndarray, dict[str, np.ndarray]]:
+    """Random points inside the domain, ∂output/∂wrt there (for two inputs the second
+    derivative), and the named nodes' values.
 
     Deterministic (the key's ``[formulas]`` seed); remembered per key.
     """
-    from ..api import trace
-
-    ck = ("formula-points", wrt, output)
+    ck = ("formula-points", wrt if isinstance(wrt, str) else tuple(wrt), output)
     if ck in key._cache:
         return key._cache[ck]
     fs = key.formulas
@@ -75,18 +108,16 @@ def sample_points(key: Key, wrt: str, output: str | None) -> tuple[list[dict[str
         tries += 1
         pt = {n: float(rng.uniform(*ranges.get(n, (-3.0, 3.0)))) for n in g.input_names}
         try:
-            t = trace(g, pt, mode="forward", wrt=wrt)
+            found = _derivative_at(g, pt, wrt, out_name)
         except AutodiffVizError:
             continue
-        if any(s.flags for s in t.steps):
+        if found is None or not math.isfinite(found[0]):
             continue
-        d = t.jacobian[out_name][wrt]
-        if not math.isfinite(d):
-            continue
+        d, steps = found
         pts.append(pt)
         derivs.append(float(d))
         for n, i in named.items():
-            values[n].append(float(t.steps[i].value))
+            values[n].append(float(steps[i].value))
     if not pts:
         from ..errors import ProblemKeyError
         raise ProblemKeyError("could not find points where the expression is differentiable "
@@ -98,11 +129,12 @@ def sample_points(key: Key, wrt: str, output: str | None) -> tuple[list[dict[str
     return res
 
 
-def check_formula(key: Key, text: str, wrt: str, output: str | None = None) -> FormulaResult:
-    """Compare the formula ``text`` with ∂output/∂wrt at the key's random points."""
+def check_formula(key: Key, text: str, wrt: Any, output: str | None = None) -> FormulaResult:
+    """Compare the formula ``text`` with ∂output/∂wrt at the key's random points (``wrt``
+    two inputs: the second derivative)."""
     g = key.graph
     out_name = output or g.output_names[0]
-    what = f"∂{out_name}/∂{wrt}"
+    what = derivative_name(out_name, wrt)
     formula = _formula_text(text)
     if not formula:
         return FormulaResult(False, "no formula given", text)

@@ -15,9 +15,10 @@ import numpy as np
 from ..errors import AutodiffVizError
 from ..graph import Graph
 from .figures import describe
-from .formulas import check_formula
+from .formulas import check_formula, derivative_name
 from .key_reader import load_key
-from .keys import Ask, Key
+from .hessians import grade_hessian, take_second_answers
+from .keys import SECOND_ASKS, Ask, Key
 from .matrices import MatrixError, Subject, as_figure, judge_matrix, read_matrix, shape_phrase
 from .report import (CARRIED, CORRECT, INVALID_STEP, MISSING, UNREADABLE, WRONG_FORMULA,
                      WRONG_VALUE, Item, Report)
@@ -75,10 +76,14 @@ class Grading:
                 "trace tables of problems with vectors and matrices are not graded: answer "
                 "each question in its own field of a TOML, JSON or YAML file (e.g. "
                 "gradient = { W = [[2, -2], [2, -2]] })")
-        for origin, text in ([] if key.arrays else sub.tables):
+        tables, second = sub.tables, {}
+        if any(a.kind in SECOND_ASKS for a in key.asks) and not key.arrays:
+            tables, second = take_second_answers(key, tables)  # ∂²z/∂x1∂x2 = 1, H = [[..]]
+        for origin, text in ([] if key.arrays else tables):
             lines.extend(read_table(text, origin))
         self.table = TableGrader(key, self.point, lines) if lines else None
         answers = self.table.answers() if self.table else {}
+        answers.update(second)
         if self.table:
             self._table_items()
             self.notes.extend(self.table.notes)
@@ -243,8 +248,11 @@ class Grading:
 
     # -- numbers and formulas ---------------------------------------------------------
     def _number_ask(self, ask: Ask, given: Any, from_table: Answer | None) -> None:
-        if ask.kind == "formula":
+        if ask.kind in ("formula", "second_formula"):
             self._formula_ask(ask, given, from_table)
+            return
+        if ask.kind == "hessian":
+            grade_hessian(self, ask, given, from_table)
             return
         point = self.key.point(ask.at, self.sub.student)
         ex = self.key.expected(point)
@@ -421,7 +429,12 @@ class Grading:
 
     def _formula_ask(self, ask: Ask, given: Any, from_table: Answer | None) -> None:
         out = ask.output or self.key.graph.output_names[0]
-        label = f"∂{out}/∂{ask.wrt} formula"
+        wrt: str | tuple[str, ...] = ask.wrt or ""
+        if ask.kind == "second_formula":
+            wrt = ask.wrt_inputs
+            label = f"{derivative_name(out, ask.wrt_inputs)} formula"
+        else:
+            label = f"∂{out}/∂{ask.wrt} formula"
         text = from_table.value if from_table else given
         line = from_table.lines.get("") if from_table else None
         item = Item(name=label, section="formula", ask=ask.name, verdict=MISSING, score=0.0,
@@ -435,7 +448,7 @@ class Grading:
             item.message = "a formula must be text, e.g. \"cos(x1) + x2\""
             self.items.append(item)
             return
-        res = check_formula(self.key, text, ask.wrt or "", ask.output)
+        res = check_formula(self.key, text, wrt, ask.output)
         item.got = res.formula
         if res.ok:
             item.verdict, item.score = CORRECT, item.max_score
@@ -484,6 +497,8 @@ def max_score(key: Key) -> float:
             total += ask.points * len(key.gradient_inputs(ask))
         elif ask.kind == "jacobian":
             total += ask.points * len(g.inputs) * len(g.outputs)
+        elif ask.kind == "hessian" and not ask.wrt_inputs:
+            total += ask.points * len(g.inputs) ** 2
         else:
             total += ask.points
     return round(total, 6)

@@ -26,8 +26,8 @@ from ..graph import NOTATIONS, Graph
 from ..parser import parse
 from .figures import Figure, Tolerance
 from .files import format_of, load_data, read_text
-from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, TABLE_KINDS, TOP_FIELDS,
-                   Ask, FormulaSettings, Key, RandomPoints)
+from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, SECOND_ASKS, TABLE_KINDS,
+                   TOP_FIELDS, Ask, FormulaSettings, Key, RandomPoints)
 from .tensors import figure_array, is_array, plain
 
 
@@ -287,6 +287,8 @@ class KeyReader:
             if len(set(names)) != len(names):
                 raise self.error(f"{where}: wrt names an input twice", near=("wrt",))
             wrt_inputs, wrt = tuple(names), None
+        if kind in SECOND_ASKS:
+            wrt_inputs, wrt = self._second_wrt(kind, wrt, g, where), None
         if wrt is not None and (not isinstance(wrt, str) or wrt not in g.input_names):
             raise self.error(f"{where}: wrt {wrt!r} is not an input", near=("wrt",),
                              hint=f"the inputs are: {', '.join(g.input_names)}")
@@ -314,7 +316,8 @@ class KeyReader:
             if output not in g.output_names:
                 raise self.error(f"{where}: {output!r} is not an output",
                                  near=("output",), hint=f"outputs: {', '.join(g.output_names)}")
-        elif kind in ("gradient", "adjoint", "formula", "reverse") and len(g.outputs) > 1:
+        elif kind in ("gradient", "adjoint", "formula", "reverse") + SECOND_ASKS and \
+                len(g.outputs) > 1:
             raise self.error(f"{where} ({kind}): the program has several outputs "
                              f"({', '.join(g.output_names)}); say which (output = \"...\")",
                              near=("kind", a["kind"]))
@@ -350,6 +353,8 @@ class KeyReader:
         name = a.get("name")
         if name is None:
             name = kind + (f"_{wrt}" if wrt and kind in ("formula", "forward", "tangent") else "")
+            if kind in SECOND_ASKS and wrt_inputs:
+                name = "_".join((kind,) + wrt_inputs)
         if not isinstance(name, str) or not name.strip():
             raise self.error(f"{where}: 'name' must be text", near=("name",))
         return Ask(name=name, kind=kind,
@@ -363,14 +368,36 @@ class KeyReader:
         """Vectors and matrices: values, gradients, adjoints and tangents are graded (as
         arrays, entry by entry); trace tables, formulas and Jacobians not yet."""
         for k, a in enumerate(key.asks, 1):
-            what = {"formula": "derivative formulas", "jacobian": "Jacobians"}.get(
-                a.kind, "trace tables")
-            if a.kind in TABLE_KINDS or a.kind in ("formula", "jacobian"):
+            what = {"formula": "derivative formulas", "jacobian": "Jacobians",
+                    "hessian": "second derivatives",
+                    "second_formula": "second derivative formulas"}.get(a.kind, "trace tables")
+            if a.kind in TABLE_KINDS or a.kind in ("formula", "jacobian") + SECOND_ASKS:
                 raise self.error(
                     f"ask #{k} ({a.kind}): {what} of problems with vectors and matrices "
                     "cannot be graded yet", near=("kind", a.kind),
                     hint='ask for arrays: kind = "gradient" (with wrt = ["W", "b"]), '
                          '"adjoint" (node = "a1"), "value" or "tangent"')
+
+    def _second_wrt(self, kind: str, wrt: Any, g: Graph, where: str) -> tuple[str, ...]:
+        """The entry a second-order ask is about: ``wrt = ["x1", "x2"]`` (∂²/∂x1∂x2) or
+        ``wrt = "x1"`` (∂²/∂x1²); none for the whole Hessian (one input: its only entry)."""
+        if wrt is None:
+            if kind == "hessian":
+                return ()
+            if len(g.input_names) != 1:
+                raise self.error(f"{where} ({kind}): say which second derivative "
+                                 "(wrt = [\"x1\", \"x2\"] for ∂²/∂x1∂x2)", near=("kind",))
+            return (g.input_names[0],) * 2
+        names = [wrt] if isinstance(wrt, str) else wrt
+        if (not isinstance(names, list) or not 1 <= len(names) <= 2
+                or not all(isinstance(n, str) for n in names)):
+            raise self.error(f"{where}: 'wrt' of a second derivative is two inputs "
+                             "(or one, for ∂²/∂x²)", near=("wrt",), hint='wrt = ["x1", "x2"]')
+        bad = [n for n in names if n not in g.input_names]
+        if bad:
+            raise self.error(f"{where}: wrt {bad[0]!r} is not an input", near=("wrt",),
+                             hint=f"the inputs are: {', '.join(g.input_names)}")
+        return (names[0], names[-1])
 
     def _node(self, key: Key, text: Any, where: str) -> int:
         from .match import find_node

@@ -43,12 +43,16 @@ KINDS: dict[str, str] = {
     "trace": "the primal trace table (one line per operation)",
     "forward": "the forward trace table for one seed",
     "reverse": "the reverse trace table",
+    "hessian": "second derivatives ∂²output/∂xi∂xj: the whole Hessian, or one entry (wrt)",
+    "second_formula": "∂²output/∂xi∂xj as a formula in the inputs",
 }
 KIND_ALIASES = {"primal": "trace", "values": "trace", "grad": "gradient",
                 "derivative": "formula", "backward": "reverse", "tangents": "forward",
-                "adjoints": "reverse"}
+                "adjoints": "reverse", "second": "hessian", "second_derivative": "hessian",
+                "hessian_formula": "second_formula", "second_derivative_formula": "second_formula"}
 TABLE_KINDS = ("trace", "forward", "reverse")
 NUMBER_ASKS = ("value", "gradient", "jacobian", "tangent", "adjoint", "formula")
+SECOND_ASKS = ("hessian", "second_formula")  # read and graded by .hessians
 COMMON_FIELDS = {"kind", "name", "points", "total", "at", "title"}
 KIND_FIELDS = {
     "value": {"node", "partial_credit"}, "gradient": {"output", "wrt", "partial_credit"},
@@ -57,6 +61,7 @@ KIND_FIELDS = {
     "adjoint": {"node", "output", "partial_credit"},
     "formula": {"wrt", "output"}, "trace": {"inputs", "complete"},
     "forward": {"wrt", "seed", "inputs", "complete"}, "reverse": {"output", "inputs", "complete"},
+    "hessian": {"wrt", "output"}, "second_formula": {"wrt", "output"},
 }
 TOP_FIELDS = {"title", "expression", "program", "output", "at", "random", "notation", "share",
         "tolerance", "carried_credit", "formulas", "ask", "description"}
@@ -79,7 +84,8 @@ class Ask:
     at: str = ""  # the point's name ("" is the default point)
     inputs: bool = False  # trace tables: input and seed lines are graded items
     complete: bool = True  # trace tables: a step without a line is missing (and costs its points)
-    wrt_inputs: tuple[str, ...] = ()  # gradient: the inputs asked for (empty: every input)
+    wrt_inputs: tuple[str, ...] = ()  # gradient: the inputs asked for (empty: every input);
+    # hessian, second_formula: the two inputs of one entry (empty: the whole Hessian)
     partial_credit: bool = False  # a vector or matrix earns its points per entry right
 
     @property

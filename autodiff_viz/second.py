@@ -1,0 +1,294 @@
+"""Second order: Hessians and Hessian-vector products as passes over a derivative graph.
+
+The derivative graph (:func:`autodiff_viz.derivative.derivative_graph`) is an
+ordinary graph, so differentiating it again is one more first-order pass, traced
+step by step like any other:
+
+- ``forward-over-reverse``: a forward pass over the reverse derivative graph, seeded
+  on each input in turn (the tangents of the adjoints): row i of the Hessian.
+- ``reverse-over-reverse``: a reverse pass over the same graph from each gradient
+  output: row i is the gradient of ∂z/∂xi.
+- ``forward-over-forward``: for each input xi the forward derivative graph of
+  ∂z/∂xi, and a forward pass over it seeded on each xj: n² passes.
+
+A Hessian-vector product H·v is one forward pass over the reverse derivative graph
+seeded with v: the Hessian is never formed.
+
+>>> h = hessian("sin(x1) + x1*x2", at={"x1": 2, "x2": 3})
+>>> [[round(x, 4) for x in row] for row in h.matrix.tolist()]
+[[-0.9093, 1.0], [1.0, 0.0]]
+>>> h.cost.passes, h["x1", "x2"]
+(2, 1.0)
+>>> {k: round(v, 4) for k, v in hvp("sin(x1) + x1*x2", {"x1": 2, "x2": 3}, [1, 0]).product.items()}
+{'x1': -0.9093, 'x2': 1.0}
+"""
+from __future__ import annotations
+
+import numbers
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .api import bind_constants, to_graph, trace
+from .errors import InputError
+from .graph import Graph
+from .printing import format_number
+from .trace import Trace
+
+MODES = ("forward-over-reverse", "reverse-over-reverse", "forward-over-forward")
+MODE_TEXT = {
+    "forward-over-reverse": "a forward pass over the reverse derivative graph per input",
+    "reverse-over-reverse": "a reverse pass over the reverse derivative graph per gradient "
+                            "output",
+    "forward-over-forward": "a forward pass per input over the forward derivative graph of "
+                            "each input",
+}
+
+# Derivative graphs built for a Graph, kept while the Graph lives (the checker asks for
+# second derivatives of one key's graph at many points).
+_DERIVED: "weakref.WeakKeyDictionary[Graph, dict[tuple, Graph]]" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What the passes cost: ``model`` is Σ passes × size of the graph they ran on.
+
+    ``nodes_visited`` counts the nodes each pass really went through (a forward pass
+    goes through every node; a reverse pass only through the ancestors of its output),
+    ``multiply_adds`` the chain-rule products those passes computed.
+    """
+
+    passes: int
+    graphs: int  # derivative graphs built (one primal evaluation each)
+    graph_nodes: int  # nodes of the largest derivative graph
+    model: int
+    nodes_visited: int
+    multiply_adds: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"passes": self.passes, "graphs": self.graphs, "graph_nodes": self.graph_nodes,
+                "model": self.model, "nodes_visited": self.nodes_visited,
+                "multiply_adds": self.multiply_adds}
+
+
+@dataclass(frozen=True)
+class Hessian:
+    """∂²output/∂xi∂xj for the inputs ``inputs`` (rows and columns in that order)."""
+
+    output: str
+    inputs: tuple[str, ...]
+    at: dict[str, float]
+    mode: str
+    matrix: np.ndarray
+    traces: tuple[Trace, ...]  # of the derivative graph(s): every pass, step by step
+    cost: Cost
+    graph: Graph = field(repr=False)
+
+    def __getitem__(self, pair: tuple[str, str]) -> float:
+        """The entry ∂²output/∂a∂b by input names."""
+        a, b = pair
+        return float(self.matrix[self._index(a), self._index(b)])
+
+    def _index(self, name: str) -> int:
+        try:
+            return self.inputs.index(name)
+        except ValueError:
+            raise InputError(f"{name!r} is not an input of this Hessian",
+                             hint=f"its inputs are: {', '.join(self.inputs)}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the matrix by names, the mode and its cost."""
+        return {"output": self.output, "inputs": list(self.inputs), "at": dict(self.at),
+                "mode": self.mode,
+                "hessian": {a: {b: float(self.matrix[i, j]) for j, b in enumerate(self.inputs)}
+                            for i, a in enumerate(self.inputs)},
+                "cost": self.cost.to_dict()}
+
+    def table(self, digits: int | None = 4) -> str:
+        """The matrix as a text table, rows and columns named by input."""
+        return matrix_table(self.inputs, self.inputs, self.matrix, digits)
+
+    def __repr__(self) -> str:
+        return (f"Hessian of {self.output} ({self.mode}, {self.cost.passes} passes)\n"
+                + self.table())
+
+
+@dataclass(frozen=True)
+class HVP:
+    """H·v without the Hessian: ``product[xi]`` = Σj ∂²output/∂xi∂xj · v[xj]."""
+
+    output: str
+    v: dict[str, Any]
+    product: dict[str, Any]
+    trace: Trace  # one forward pass over the reverse derivative graph, seeded with v
+    cost: Cost
+    graph: Graph = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"output": self.output, "v": {k: _plain(x) for k, x in self.v.items()},
+                "product": {k: _plain(x) for k, x in self.product.items()},
+                "cost": self.cost.to_dict()}
+
+
+def _plain(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float).tolist()
+
+
+def matrix_table(rows: Sequence[str], cols: Sequence[str], m: np.ndarray,
+                 digits: int | None = 4) -> str:
+    """A small matrix with named rows and columns, numbers right-aligned.
+
+    >>> print(matrix_table(["x", "y"], ["x", "y"], np.array([[1.0, -0.5], [-0.5, 2.0]])))
+           x     y
+      x    1  -0.5
+      y -0.5     2
+    """
+    cells = [[format_number(v, digits) for v in row] for row in np.asarray(m).tolist()]
+    w0 = max(len(r) for r in rows)
+    widths = [max([len(c)] + [len(r[j]) for r in cells]) for j, c in enumerate(cols)]
+    head = " " * (w0 + 3) + "  ".join(c.rjust(w) for c, w in zip(cols, widths))
+    lines = [head.rstrip()]
+    for name, row in zip(rows, cells):
+        lines.append("  " + name.ljust(w0) + " " + "  ".join(
+            c.rjust(w) for c, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
+# -- the derivative graphs ---------------------------------------------------------------
+def derived(graph: Graph, mode: str, output: str, wrt: Any) -> Graph:
+    """``derivative_graph(graph, mode, output, wrt)``, built once per graph."""
+    from .derivative import derivative_graph
+
+    cache = _DERIVED.setdefault(graph, {})
+    k = (mode, output, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
+    if k not in cache:
+        cache[k] = derivative_graph(graph, mode=mode, output=output,
+                                    wrt=list(wrt) if isinstance(wrt, tuple) else wrt)
+    return cache[k]
+
+
+def gradient_outputs(original: Graph, d: Graph, names: Sequence[str]) -> list[str]:
+    """The outputs of the reverse derivative graph ``d`` holding ∂z/∂x for each input of
+    ``names``, in the order of ``names`` (``d`` appends them in input order)."""
+    ordered = [x for x in original.input_names if x in names]
+    by_input = dict(zip(ordered, d.output_names[len(original.outputs):]))
+    return [by_input[x] for x in names]
+
+
+def _setup(source: Any, at: Mapping[str, Any], output: str | None,
+           wrt: str | Sequence[str] | None) -> tuple[Graph, str, list[str]]:
+    """The graph, the output's name and the inputs asked for, validated."""
+    graph = bind_constants(to_graph(source), dict(at))
+    name = output if output is not None else graph.outputs[0][0] if len(graph.outputs) == 1 \
+        else None
+    if name is None:
+        graph.output_id(None)  # raises: which output?
+    graph.output_id(name)  # validates the name
+    names = [wrt] if isinstance(wrt, str) else list(wrt) if wrt is not None \
+        else list(graph.input_names)
+    bad = [n for n in names if n not in graph.input_names]
+    if bad:
+        raise InputError(f"cannot differentiate with respect to {', '.join(bad)}: not an input",
+                         hint=f"the inputs are: {', '.join(graph.input_names)}")
+    if len(set(names)) != len(names) or not names:
+        raise InputError("wrt must name each input once", hint="e.g. wrt=['x1', 'x2']")
+    return graph, name, names  # type: ignore[return-value]
+
+
+def _scalars(graph: Graph, at: Mapping[str, Any]) -> None:
+    """The Hessian is a matrix of numbers: no vectors, matrices or batches of points."""
+    arrays = [k for k, v in at.items() if np.ndim(v) > 0]
+    if graph.tensor or arrays:
+        raise InputError("second derivatives are computed for inputs that are numbers"
+                         + (f" ({', '.join(arrays)} {'is' if len(arrays) == 1 else 'are'} "
+                            "not)" if arrays else ""),
+                         hint="the derivative graph holds numbers only, not yet vectors or "
+                              "matrices; give one point at a time, with numbers")
+
+
+def hessian(source: Any, at: Mapping[str, Any], mode: str = "forward-over-reverse",
+            output: str | None = None, wrt: str | Sequence[str] | None = None,
+            notation: str = "w") -> Hessian:
+    """The Hessian of ``output`` at ``at``, by one of :data:`MODES`.
+
+    ``wrt`` restricts rows and columns to some inputs (default: every input, in order).
+    """
+    if mode not in MODES:
+        raise InputError(f"unknown Hessian mode {mode!r}", hint="use one of: " + ", ".join(MODES))
+    graph, name, names = _setup(source, at, output, wrt)
+    _scalars(graph, at)
+    n = len(names)
+    h = np.zeros((n, n))
+    traces: list[Trace] = []
+    if mode == "forward-over-forward":
+        for j, xj in enumerate(names):
+            d = derived(graph, "forward", name, xj)
+            dname = d.output_names[len(graph.outputs)]  # ∂z/∂xj: the one derivative output
+            t = trace(d, at, mode="forward", wrt=names, notation=notation)
+            for i, xi in enumerate(names):
+                h[i, j] = float(t.jacobian[dname][xi])  # ∂/∂xi of ∂z/∂xj
+            traces.append(t)
+    else:
+        d = derived(graph, "reverse", name, tuple(names))
+        grads = gradient_outputs(graph, d, names)
+        if mode == "forward-over-reverse":
+            t = trace(d, at, mode="forward", wrt=names, notation=notation)
+        else:
+            t = trace(d.with_outputs(grads), at, mode="reverse", notation=notation)
+        for i, xi in enumerate(names):
+            for j, g in enumerate(grads):
+                h[i, j] = float(t.jacobian[g][xi])  # ∂/∂xi of ∂z/∂xj
+        traces.append(t)
+    return Hessian(name, tuple(names), {k: float(v) for k, v in at.items()}, mode, h,
+                   tuple(traces), cost_of(traces), graph)
+
+
+def hvp(source: Any, at: Mapping[str, Any], v: Mapping[str, Any] | Sequence[Any],
+        output: str | None = None, wrt: str | Sequence[str] | None = None,
+        notation: str = "w") -> HVP:
+    """H·v by one forward pass over the reverse derivative graph seeded with ``v``.
+
+    ``v``: a number per input (by name), or a list in the order of ``wrt`` (default:
+    every input). Inputs left out of ``v`` get 0. ``product`` has one entry per input
+    of ``wrt``. Graphs of vectors and matrices are not supported: the derivative graph
+    holds numbers only.
+    """
+    graph, name, names = _setup(source, at, output, wrt)
+    _scalars(graph, at)
+    if not isinstance(v, Mapping):
+        if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) != len(names):
+            raise InputError(f"v must give one number per input ({', '.join(names)}), "
+                             f"got {v!r}", hint="e.g. v=[1, 0], or v={'x1': 1}")
+        v = dict(zip(names, v))
+    bad = [k for k in v if k not in names]
+    if bad:
+        raise InputError(f"v gives {', '.join(map(str, bad))}, which "
+                         f"{'is' if len(bad) == 1 else 'are'} not among the inputs "
+                         f"differentiated ({', '.join(names)})",
+                         hint="give v a value for the inputs only")
+    for k, x in v.items():
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise InputError(f"v[{k!r}] must be a number, got {x!r}",
+                             hint="v is a direction: one number per input")
+    d = derived(graph, "reverse", name, tuple(names))
+    grads = gradient_outputs(graph, d, names)
+    t = trace(d, at, mode="forward", seed=dict(v), notation=notation)
+    tangents = t.directional(0)
+    product = {x: tangents[g] for x, g in zip(names, grads)}
+    return HVP(name, dict(v), product, t, cost_of([t]), graph)
+
+
+def cost_of(traces: Sequence[Trace]) -> Cost:
+    """The cost of the derivative passes in ``traces`` (see :class:`Cost`)."""
+    passes = visited = model = adds = 0
+    for t in traces:
+        size = len(t.graph)
+        passes += len(t.forward) + len(t.reverse)
+        model += size * (len(t.forward) + len(t.reverse))
+        visited += size * len(t.forward) + sum(len(r.order) for r in t.reverse)
+        c = t.cost
+        adds += c["forward"]["multiply_adds"] + c["reverse"]["multiply_adds"]
+    return Cost(passes, len(traces), max((len(t.graph) for t in traces), default=0), model,
+                visited, adds)
