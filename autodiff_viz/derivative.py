@@ -402,7 +402,7 @@ def _reverse(base: Graph, output: str | None, wrt: str | Sequence[str] | None
     for i, x in zip(base.inputs, base.input_names):
         if x in wanted:
             j = holds[i] if i in holds else b.const(0.0)
-            outs.append((b.nodes[j].name if j in role else namer.new(oname, x), j))
+            outs.append(((b.nodes[j].name if j in role else None) or namer.new(oname, x), j))
     return DerivativeGraph(b.nodes, outs, base=base, mode="reverse", of=oname, holds=holds,
                            role=role, order=order, carries=carries,
                            pairs=[(oname, x) for x in base.input_names if x in wanted])
@@ -440,10 +440,9 @@ def _forward(base: Graph, output: str | None, wrt: str | Sequence[str] | None
         role[j] = i
     outs = list(base.outputs)
     for y, i in outs_wanted:
-        j = holds.get(i)
-        named = j is not None and j in role and b.nodes[j].name == f"d{y}_d{x}"
-        outs.append((b.nodes[j].name if named else namer.new(y, x),  # type: ignore[index, misc]
-                     b.const(0.0) if j is None else j))
+        j = holds[i] if i in holds else b.const(0.0)
+        name = b.nodes[j].name if j in role else None
+        outs.append((name if name == f"d{y}_d{x}" else namer.new(y, x), j))
     return DerivativeGraph(b.nodes, outs, base=base, mode="forward", of=x, holds=holds,
                            role=role, order=need, carries=carries,
                            pairs=[(y, x) for y, _ in outs_wanted])

@@ -1,10 +1,10 @@
 """Simplifying a derivative graph in steps a student can follow.
 
 One pass over the derivative nodes, parents before children; each node's arguments are
-already simplified when its turn comes. The rules: fold an operation on constants into
-a constant; drop ×1, ÷1, ^1 and +0 (``0 − a`` is ``−a``, ``a·(−1)`` is ``−a``); a ×0
-term is 0 (and then dropped by +0); an operation already computed on the same
-arguments (in the original graph or in the derivative) is shared. Every change is a
+already simplified when its turn comes. The rules, in this order: drop ×1, ÷1, ^1 and
++0; a ×0 term is 0 (and then dropped by +0); fold an operation on constants into a
+constant; ``a·(−1)`` and ``0 − a`` are ``−a``; an operation already computed on the
+same arguments (in the original graph or in the derivative) is shared. Every change is a
 :class:`~autodiff_viz.derivative.Step`. The original nodes are never changed.
 
 >>> from autodiff_viz.derivative import derivative_graph
@@ -16,7 +16,7 @@ w̄3 = 1
 w̄2 = w1
 w̄1 = w2 + cos(w1)
 >>> print(dg.steps[0]); print(dg.steps[2])
-fold constants in w̄3: 1·1 → 1
+drop ×1 in w̄3: 1·1 → 1
 drop ×1 in w̄1: 1·w2 → w2
 
 Values do not change, except where an argument of a ×0 term is not finite (inf·0 is
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .graph import Node
-from .ops import OPS, PREC_ATOM, Op
-from .printing import apply_format, format_number, number
+from .ops import CONSTANTS, OPS, PREC_ATOM, Op
+from .printing import apply_format, atom, format_number, number
 
 if TYPE_CHECKING:
     from .derivative import DerivativeGraph
@@ -59,7 +59,9 @@ class _Simplifier:
 
     @staticmethod
     def _atom(n: Node, name: str) -> tuple[str, int]:
-        return number(n.value, "unicode") if n.kind == "const" else (name, PREC_ATOM)  # type: ignore[arg-type]
+        if n.kind != "const":
+            return name, PREC_ATOM
+        return atom(n.text, "unicode") if n.text in CONSTANTS else number(n.value, "unicode")  # type: ignore[arg-type]
 
     def value(self, j: int) -> float | None:
         n = self.nodes[j]
@@ -101,35 +103,34 @@ class _Simplifier:
         return j, False
 
     def rewrite(self, op: Op, ps: list[int]) -> tuple[str | None, Any]:
+        """The rule that applies to ``op(ps)`` and what it gives (a node, or an operation
+        to make): ×1, ÷1, ^1 and +0 first (so ``1·π`` stays ``π``), then ×0, then a fold
+        of constants, then ``a·(−1)`` as ``−a``."""
         vals = [self.value(p) for p in ps]
+        name = op.name
+        a, b = (vals + [None])[:2]
+        pairs = list(zip((a, b), (ps[-1], ps[0])))
+        if name == "mul":
+            for rule, hit in (("one", 1), ("zero", 0)):
+                for x, other in pairs:
+                    if x == hit:
+                        return rule, other if rule == "one" else self.const(0.0)
+        elif name == "add" and 0 in (a, b):
+            return "plus0", ps[1] if a == 0 else ps[0]
+        elif name == "sub" and b == 0:
+            return "plus0", ps[0]
+        elif name in ("div", "pow") and b == 1:
+            return "one", ps[0]
         if all(v is not None for v in vals):
             with np.errstate(all="ignore"):
                 bad = any(np.any(check(*vals)) for check, _ in op.domain)
                 v = None if bad else float(op.fn(*vals))
             if v is not None and math.isfinite(v):
                 return "fold", self.const(v)
-        name = op.name
-        a, b = (vals + [None])[:2]
-        if name == "mul":
-            for x, other in ((a, ps[-1]), (b, ps[0])):
-                if x == 0:
-                    return "zero", self.const(0.0)
-                if x == 1:
-                    return "one", other
-                if x == -1:
-                    return "neg", (OPS["neg"], [other])
-        elif name == "add":
-            if a == 0:
-                return "plus0", ps[1]
-            if b == 0:
-                return "plus0", ps[0]
-        elif name == "sub":
-            if b == 0:
-                return "plus0", ps[0]
-            if a == 0:
-                return "plus0", (OPS["neg"], [ps[1]])
-        elif name in ("div", "pow") and b == 1:
-            return "one", ps[0]
+        if name == "mul" and -1 in (a, b):
+            return "neg", (OPS["neg"], [ps[1] if a == -1 else ps[0]])
+        if name == "sub" and a == 0:
+            return "plus0", (OPS["neg"], [ps[1]])
         return None, None
 
     def step(self, rule: str, where: str, before: str, after: str) -> None:

@@ -159,7 +159,12 @@ def test_simplification_keeps_values_shrinks_the_graph_and_says_what_it_did() ->
     dg = derivative_graph(WORKED, simplify=True)
     assert dg.listing()[-2:] == ["w̄2 = w1", "w̄1 = w2 + cos(w1)"]
     assert "dz_dx2 = x1" in dg.to_program().splitlines()
-    assert [str(s) for s in dg.steps][:1] == ["fold constants in w̄3: 1·1 → 1"]
+    assert [str(s) for s in dg.steps][:1] == ["drop ×1 in w̄3: 1·1 → 1"]
+    # a named constant stays named; constants fold
+    assert derivative_graph("pi*x", simplify=True).listing()[-1] == "w̄1 = π"
+    folded = derivative_graph("2*(3*x)", simplify=True)
+    assert "fold constants in w̄1: 2·3 → 6" in [str(s) for s in folded.steps]
+    assert derivative_graph("-x*y", simplify=True).listing()[-1] == "w̄1 = −w2"
     assert "drop ×1 in w̄1: 1·w2 → w2" in [str(s) for s in dg.steps]
 
 
