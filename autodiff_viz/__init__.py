@@ -80,7 +80,7 @@ _MATH = ("sin", "cos", "tan", "exp", "log", "ln", "sqrt", "abs", "sign", "step",
          "min", "pow")
 _CONSTANTS = ("pi", "e")
 _SUBMODULES = ("api", "check", "cli", "errors", "graph", "ops", "parser", "passes", "printing",
-               "second", "tracing", "views")
+               "problems", "second", "tracing", "views")
 
 
 def __getattr__(name: str) -> object:

@@ -80,6 +80,7 @@ class BatchResult:
     kept: int = 0
     total: int | None = None  # submissions found (more than len(rows) when interrupted)
     key_sha256: str | None = None  # what the rows were graded with (for resuming)
+    missing: list[dict[str, Any]] = field(default_factory=list)  # keys without a submission
 
     @property
     def per_second(self) -> float:
@@ -584,7 +585,7 @@ def summary_csv(result: BatchResult) -> str:
     w = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), extrasaction="ignore",
                        lineterminator="\n")
     w.writeheader()
-    for r in [*result.rows, *result.skipped]:
+    for r in [*result.rows, *result.missing, *result.skipped]:
         w.writerow({k: _cell(r.get(k, "")) for k in CSV_COLUMNS})
     return buf.getvalue()
 
@@ -602,6 +603,7 @@ def summary_json(result: BatchResult, key_path: str | None = None,
         "all_correct": sum(1 for r in graded if r["all_correct"]),
         "mean_score": round(sum(r["score"] for r in graded) / len(graded), 4) if graded else None,
         "notes": result.notes, "rows": result.rows, "skipped": result.skipped,
+        **({"missing": result.missing} if result.missing else {}),
     }
 
 
@@ -876,3 +878,140 @@ def report_from_dict(d: dict[str, Any]) -> Report:
 def write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as JSON (UTF-8, indented) atomically (:func:`atomic_write`)."""
     atomic_write(path, _json_text(data))
+
+
+# -- a folder of keys: one per student (autodiff-viz problems) -------------------------------
+KEY_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
+_HEADER = re.compile(r"^\s*(?:[#>*\-]+\s*)?(?:student(?:\s+id)?|id|sid)\s*[:=]\s*"
+                     r"[\"'`*]*(?P<id>[A-Za-z0-9_.-]+)", re.IGNORECASE | re.MULTILINE)
+HEADER_LINES = 30  # the id line is looked for in a submission's first lines
+
+
+def student_header(text: str) -> str | None:
+    """The student id a submission's header line gives, in its first 30 lines:
+    ``Student: 1001``, ``id: 1001``, ``Student ID: 1001``, ``student = "1001"`` (TOML).
+
+    >>> student_header("# HW 4\\nStudent: 1001\\nw3 = w1*w2 = 6"), student_header('id = "s-7"')
+    ('1001', 's-7')
+    >>> print(student_header("w3 = w1*w2 = 6"))
+    None
+    """
+    m = _HEADER.search("\n".join(text.splitlines()[:HEADER_LINES]))
+    return m.group("id") if m else None
+
+
+def find_keys(folder: str | Path) -> dict[str, Path]:
+    """Student id (the file name's stem) -> key file, for every key in ``folder``."""
+    try:
+        files = sorted(p for p in Path(folder).iterdir()
+                       if p.suffix.lower() in KEY_SUFFIXES and not p.name.startswith(HIDDEN))
+    except OSError as err:
+        raise InputError(f"cannot list the folder of keys {folder}: {err.strerror or err}",
+                         hint="check the path") from None
+    keys: dict[str, Path] = {}
+    for p in files:
+        if p.stem in keys:
+            raise InputError(f"two keys for student {p.stem}: {keys[p.stem].name} and {p.name}",
+                             hint="keep one key per student id in the folder")
+        keys[p.stem] = p
+    if not keys:
+        raise InputError(f"no keys in {folder} (.toml, .json or .yaml files named by student id)",
+                         hint="write them with: autodiff-viz problems TEMPLATE --roster "
+                              "roster.csv --seed S -o out/ (then out/keys/)")
+    return keys
+
+
+def match_key(student: str, path: Path | None, ids: Iterable[str]) -> tuple[str | None, str]:
+    """The key id for a submission: its file (or folder) name when that is a student's id,
+    else the id its ``Student: <id>`` line gives; None and why when neither names a key."""
+    known = set(ids)
+    if student in known:
+        return student, ""
+    said = None
+    if path is not None:
+        try:
+            said = student_header(readfile.read_bytes(path, InputError, "submission")
+                                  [:65536].decode("utf-8", "replace"))
+        except InputError:
+            said = None
+    if said in known:
+        return said, ""
+    if said is not None:
+        return None, (f"no key for student {said} (the submission's 'Student: {said}' line), "
+                      f"nor for its name {student}")
+    return None, (f"no key matches this submission: its name ({student}) is no student's id "
+                  "and it has no 'Student: <id>' line")
+
+
+def grade_with_keys(keys: str | Path, folder: str | Path, *,
+                    outputs: BatchOutputs | None = None,
+                    on_row: Callable[[dict[str, Any]], None] | None = None) -> BatchResult:
+    """Grade each submission in ``folder`` against its own student's key from the folder
+    ``keys`` (``<id>.toml``), matched by :func:`match_key`.
+
+    A submission without a key is an error row, a key without a submission a row in
+    ``missing`` (status ``missing``), a key that cannot be loaded an error row for each of
+    its submissions: nothing is dropped and the batch goes on. Graded in this process.
+    """
+    start = time.perf_counter()
+    found = find_keys(keys)
+    hidden: list[tuple[str, str]] = []
+    extra = list(outputs.paths()) if outputs else []
+    subs = find_submissions(folder, [keys, *extra], hidden)
+    loaded: dict[str, Key | str] = {}
+
+    def key_of(sid: str) -> Key | str:
+        if sid not in loaded:
+            try:
+                loaded[sid] = load_key(found[sid])
+            except AutodiffVizError as err:
+                loaded[sid] = f"the key {found[sid].name} cannot be used: " + \
+                    err.render().removeprefix("error: ")
+        return loaded[sid]
+
+    digest = hashlib.sha256("".join(f"{k}\x00{_fingerprint(p)}\n" for k, p in sorted(
+        found.items())).encode()).hexdigest()
+    writer = _Writer(outputs, subs, _KeysFolder(str(keys)), "", 0.0, digest,  # type: ignore[arg-type]
+                     [skipped_row(n, why) for n, why in hidden]) if outputs else None
+    rows: list[dict[str, Any]] = []
+    used: dict[str, list[str]] = {}
+    for i, (name, student, path, problem) in enumerate(subs):
+        sid, why = match_key(student, path, found)
+        key = key_of(sid) if sid is not None else why
+        if isinstance(key, str):
+            row = row_for(name, sid or student, None, key, 0.0)
+        else:
+            row = grade_one(key, name, sid or student, path, problem, max_score(key))
+            row["student"] = sid
+        row["key"] = found[sid].name if sid is not None else None
+        row["fingerprint"] = _fingerprint(path)
+        if sid is not None:
+            used.setdefault(sid, []).append(name)
+        rows.append(row)
+        if writer is not None:
+            writer.student_files(i, row)
+        if on_row is not None:
+            on_row(row)
+    missing = []
+    for sid, p in found.items():
+        if sid not in used:
+            key = key_of(sid)
+            full = max_score(key) if not isinstance(key, str) else 0.0
+            row = row_for("", sid, None, f"no submission for student {sid} (key {p.name})", full)
+            row.update(status="missing", key=p.name)
+            missing.append(row)
+    notes = [f"student {sid} has {len(names)} submissions ({', '.join(names)}): each is graded"
+             for sid, names in used.items() if len(names) > 1]
+    result = BatchResult(rows, time.perf_counter() - start, "", 0.0, notes,
+                         [skipped_row(n, why) for n, why in hidden], 0, len(subs), digest,
+                         missing)
+    if writer is not None:
+        writer.summary(result, final=True)
+    return result
+
+
+@dataclass
+class _KeysFolder:
+    """What :class:`_Writer` needs of a key, for a folder of keys: its path."""
+
+    path: str

@@ -17,8 +17,15 @@ Gradescope's results.json is per student: for one submission --gradescope
 names that file; for a folder it names a folder that gets one results file
 per submission (results/ben.json for ben.txt, results/alice.json for alice/).
 
+A folder of keys (KEY a folder: one key per student, <id>.toml, as written by
+'autodiff-viz problems') grades each submission against its own student's key:
+a submission matches by its file (or folder) name, else by a header line
+'Student: <id>' (or 'id: <id>') in its first 30 lines. A submission without a
+key and a key without a submission are both listed; the batch goes on.
+
 examples:
   autodiff-viz check key.toml alice.txt --gradescope results.json
+  autodiff-viz check out/keys/ submissions/       # one key per student
   autodiff-viz check key.toml submissions/ --jobs 2 --gradescope results/
   autodiff-viz check key.toml --point-for alice      # a per-student random point
 """
@@ -31,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "a folder, grade every submission in it in parallel "
                                    "processes and write a summary.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("key", metavar="KEY", help="the problem key (.toml, .json or .yaml)")
+    p.add_argument("key", metavar="KEY", help="the problem key (.toml, .json or .yaml), or a "
+                                              "folder of keys, one per student (<id>.toml)")
     p.add_argument("submission", metavar="SUBMISSION", nargs="?",
                    help="a submission file, or a folder of submissions")
     p.add_argument("--format", choices=("auto", "rich", "plain", "markdown", "json"),
@@ -73,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     from ..check.key_reader import load_key
     from ..errors import InputError
 
+    if Path(args.key).is_dir():
+        return _keys_folder(args)
     key = load_key(args.key)
     if args.point_for is not None:
         pt = key.point_for(args.point_for) if key.random else key.point()
@@ -139,24 +149,56 @@ def _isatty(stream: Any) -> bool:
 
 
 def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
-    from ..check.batch import BatchOutputs, grade_folder, gradescope_folder
+    from ..check.batch import grade_folder
     from ..errors import InputError
 
-    if args.gradescope:  # refuse a results.json before grading: Gradescope's is per student
-        gradescope_folder(args.gradescope, folder)
     # every file is written as results arrive (atomically), so Ctrl-C keeps what was graded
     # and a rerun resumes from the summary JSON
-    outputs = BatchOutputs(csv=None if args.no_summary else args.csv,
-                           json=None if args.no_summary else args.json,
-                           reports=args.reports, gradescope=args.gradescope,
-                           reveal=not args.hide_expected)
-    result = grade_folder(key, folder, jobs=args.jobs, outputs=outputs,
+    result = grade_folder(key, folder, jobs=args.jobs, outputs=_outputs(args, folder),
                           resume=not args.no_resume)
     if not result.rows:
         raise InputError(f"no submissions in {folder}",
                          hint="put one file per student in the folder (or one folder per student)")
+    return _print_batch(args, result)
+
+
+def _outputs(args: argparse.Namespace, folder: Path) -> Any:
+    from ..check.batch import BatchOutputs, gradescope_folder
+
+    if args.gradescope:  # refuse a results.json before grading: Gradescope's is per student
+        gradescope_folder(args.gradescope, folder)
+    return BatchOutputs(csv=None if args.no_summary else args.csv,
+                        json=None if args.no_summary else args.json,
+                        reports=args.reports, gradescope=args.gradescope,
+                        reveal=not args.hide_expected)
+
+
+def _keys_folder(args: argparse.Namespace) -> int:
+    """KEY is a folder of keys, one per student: grade each submission against its own."""
+    from ..check.batch import grade_with_keys
+    from ..errors import InputError
+
+    if args.point_for is not None:
+        raise InputError("--point-for needs one key, not a folder of keys",
+                         hint=f"autodiff-viz check {Path(args.key) / (args.point_for + '.toml')} "
+                              "--point-for NAME")
+    if args.submission is None or not Path(args.submission).is_dir():
+        raise InputError("a folder of keys grades a folder of submissions"
+                         + (f", but {args.submission} is not a folder" if args.submission
+                            else ""),
+                         hint="autodiff-viz check out/keys/ submissions/ (or give the one "
+                              "student's key: autodiff-viz check out/keys/ID.toml FILE)")
+    folder = Path(args.submission)
+    result = grade_with_keys(args.key, folder, outputs=_outputs(args, folder))
+    if not result.rows and not result.missing:
+        raise InputError(f"no submissions in {folder}", hint="put one file per student in it")
+    return _print_batch(args, result)
+
+
+def _print_batch(args: argparse.Namespace, result: Any) -> int:
+    """One line per submission (and per key without one), the totals, the files written."""
     written = result.rows if args.gradescope else []  # one results file per submission
-    width = max(len(r["submission"]) for r in result.rows + result.skipped)
+    width = max(len(r["submission"]) for r in result.rows + result.skipped + [{"submission": ""}])
     for r in result.rows:
         if r["status"] == "graded":
             mark = "✓" if r["all_correct"] else "✗"
@@ -169,6 +211,11 @@ def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
     print(f"\n{n} submission{'s' if n != 1 else ''}: {perfect} all correct, "
           f"{n - perfect - errs} with mistakes, {errs} could not be graded "
           f"({result.seconds:.2f} s, {result.per_second:.0f} per second)")
+    for row in result.missing:
+        print(f"? {row['student']:<{width}}  missing: {row['error']}")
+    if result.missing:
+        print(f"{len(result.missing)} student{'s' if len(result.missing) != 1 else ''} with a "
+              "key handed in nothing")
     for row in result.skipped:
         print(f"- {row['submission']:<{width}}  skipped: {row['error'].splitlines()[0]}")
     for note in result.notes:
@@ -179,4 +226,4 @@ def _folder(args: argparse.Namespace, key: Any, folder: Path) -> int:
         where = args.gradescope if args.gradescope.endswith(("/", "\\")) else args.gradescope + "/"
         print(f"wrote {len(written)} Gradescope results file{'s' if len(written) != 1 else ''} "
               f"to {where}")
-    return 0 if perfect == n else 1
+    return 0 if perfect == n and not result.missing else 1
