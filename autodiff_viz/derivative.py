@@ -67,7 +67,9 @@ class DerivativeGraph(Graph):
                  order: list[int], pairs: Sequence[tuple[str, str]],
                  carries: dict[int, tuple[int, int]] | None = None,
                  steps: Sequence[Step] = ()) -> None:
-        super().__init__(nodes, outputs, base.source, base.share, base.parse_notes)
+        # no source text: the original's does not describe the new nodes (a memo keyed by
+        # the text, or re-parsing it to bind e or pi, would lose them)
+        super().__init__(nodes, outputs, None, base.share, base.parse_notes)
         self.base = base
         self.mode = mode
         self.of = of  # the output (reverse) or the seeded input (forward)
@@ -130,6 +132,14 @@ class DerivativeGraph(Graph):
         for j, i in self.role.items():
             names[j] = self.symbol(i, notation)
         return names
+
+    def _atoms(self, notation: str, style: str) -> list[tuple[str, int]]:
+        """As the Graph's, with an adjoint (tangent) written ``\bar{w}_{4}`` in LaTeX."""
+        atoms = super()._atoms(notation, style)
+        if style == "latex":
+            for j, i in self.role.items():
+                atoms[j] = (self.symbol(i, notation, "latex"), PREC_ATOM)
+        return atoms
 
     def mirrored(self, depths: dict[int, int]) -> dict[int, int]:
         """The pictures' columns (``depths``: drawn node -> column, as the views compute

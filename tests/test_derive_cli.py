@@ -130,3 +130,17 @@ def test_bad_input_is_a_message_and_an_exit_code(argv, words, code, capsys) -> N
 def test_evaluation_errors_exit_1(capsys) -> None:
     code, out, err = run(["derive", "log(x)", "--at", "x=-1"], capsys)
     assert code == 1 and "log needs a positive argument" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_a_tikz_picture_compiles(tmp_path, capsys) -> None:
+    path = tmp_path / "d.tex"
+    code, _, _ = run(["derive", EXPR, "--at", AT, "-o", str(path)], capsys)
+    picture = path.read_text()
+    assert code == 0 and "\\bar{w}_{4} \\cdot w_{2}" in picture  # w8 = w̄4·w2
+    doc = ("\\documentclass{article}\\usepackage{tikz}\\usepackage{amsmath}"
+           "\\begin{document}" + picture + "\\end{document}\n")
+    (tmp_path / "doc.tex").write_text(doc)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:]
