@@ -34,6 +34,7 @@ import numpy as np
 from .api import bind_constants, to_graph, trace
 from .errors import InputError
 from .graph import Graph
+from .passes import linearize, primal, reverse
 from .printing import format_number
 from .trace import Trace
 
@@ -227,8 +228,9 @@ def hessian(source: Any, at: Mapping[str, Any], mode: str = "forward-over-revers
             d = derived(graph, "forward", name, xj)
             dname = d.output_names[len(graph.outputs)]  # ∂z/∂xj: the one derivative output
             t = trace(d, at, mode="forward", wrt=names, notation=notation)
+            column = t.jacobian[dname]  # (assembled once: it reads every pass)
             for i, xi in enumerate(names):
-                h[i, j] = float(t.jacobian[dname][xi])  # ∂/∂xi of ∂z/∂xj
+                h[i, j] = float(column[xi])  # ∂/∂xi of ∂z/∂xj
             traces.append(t)
     else:
         d = derived(graph, "reverse", name, tuple(names))
@@ -236,13 +238,25 @@ def hessian(source: Any, at: Mapping[str, Any], mode: str = "forward-over-revers
         if mode == "forward-over-reverse":
             t = trace(d, at, mode="forward", wrt=names, notation=notation)
         else:
-            t = trace(d.with_outputs(grads), at, mode="reverse", notation=notation)
+            t = _reverse_passes(d, at, grads, notation)
+        jac = t.jacobian  # (assembled once: it reads every pass)
         for i, xi in enumerate(names):
             for j, g in enumerate(grads):
-                h[i, j] = float(t.jacobian[g][xi])  # ∂/∂xi of ∂z/∂xj
+                h[i, j] = float(jac[g][xi])  # ∂/∂xi of ∂z/∂xj
         traces.append(t)
     return Hessian(name, tuple(names), {k: float(v) for k, v in at.items()}, mode, h,
                    tuple(traces), cost_of(traces), graph)
+
+
+def _reverse_passes(d: Graph, at: Mapping[str, Any], outputs: list[str],
+                    notation: str) -> Trace:
+    """One reverse pass over ``d`` from each of ``outputs``, as one Trace of ``d`` (its
+    other outputs are kept: the trace shows them, the passes do not start there)."""
+    p = primal(d, at)
+    lin = linearize(d, p)
+    rev = [reverse(d, p, lin, o) for o in outputs]
+    values = {n: p.values[i] for n, i in zip(d.input_names, d.inputs)}
+    return Trace(d, values, p, lin, [], rev, notation, "reverse")
 
 
 def hvp(source: Any, at: Mapping[str, Any], v: Mapping[str, Any] | Sequence[Any],

@@ -313,3 +313,15 @@ def test_the_example_runs_and_prints_the_course_figures() -> None:
     assert "the three modes agree" in out
     last = [ln for ln in out.splitlines() if ln.startswith("max difference")]
     assert last and float(last[-1].split()[-1]) < 1e-6
+
+
+def test_the_benchmark_runs_quick_and_its_modes_agree() -> None:
+    """benchmarks/bench_hessian.py --quick (20 inputs): the cost columns and the check."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_hessian.py"),
+                           "--quick"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {ln.split()[0]: ln.split() for ln in proc.stdout.splitlines()
+            if ln.startswith(MODES)}
+    assert rows["forward-over-reverse"][2] == "20" and rows["forward-over-forward"][2] == "400"
+    assert float(rows["reverse-over-reverse"][6]) < 1.0  # a reverse pass visits ancestors only
+    assert proc.stdout.rstrip().endswith("(ok)")

@@ -95,7 +95,16 @@ def _denominator(text: str, inputs: list[str]) -> tuple[str, str] | None:
 
 
 def read_second_line(line: str, graph: Graph) -> SecondLine | None:
-    """The line as a second-derivative answer, or None when it is not one."""
+    """The line as a second-derivative answer, or None when it is not one (LaTeX is read
+    in the table reader's plain notation: ``\\frac{\\partial^2 z}{\\partial x_1^2}``)."""
+    found = _second_line(line, graph)
+    if found is None and "\\" in line:
+        from .layouts import normalize
+        found = _second_line(normalize(line).text, graph)
+    return found
+
+
+def _second_line(line: str, graph: Graph) -> SecondLine | None:
     s = _clean(line)
     parts = split_parts(Piece(s, list(range(len(s)))))
     if len(parts) < 2:
