@@ -134,7 +134,7 @@ class DerivativeGraph(Graph):
         return names
 
     def _atoms(self, notation: str, style: str) -> list[tuple[str, int]]:
-        """As the Graph's, with an adjoint (tangent) written ``\bar{w}_{4}`` in LaTeX."""
+        """As the Graph's, with an adjoint (tangent) written ``\\bar{w}_{4}`` in LaTeX."""
         atoms = super()._atoms(notation, style)
         if style == "latex":
             for j, i in self.role.items():
@@ -157,7 +157,7 @@ class DerivativeGraph(Graph):
                 out[j] = 2 * last + 1 - out.get(i, 0)
         for j in sorted((j for j in depths if j not in out), reverse=True):
             users = [out[c] for c, _ in self.children[j] if c in out]
-            out[j] = min(users) - 1 if users else depths[j]
+            out[j] = min(users) - 1 if users else 2 * last + 1  # a derivative output
         return out
 
     def listing(self, notation: str = "w", style: str = "unicode") -> list[str]:
