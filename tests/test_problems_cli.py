@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,7 @@ def _class(out: Path, tmp_path: Path) -> Path:
     (subs / "1004.md").write_text("\n".join(lines))
     (subs / "stranger.txt").write_text("w3 = 2\n")
     (subs / "broken.md").write_bytes(b"Student: 1001\x00\x01")
+    (subs / "1001.svg").write_text("<svg/>")  # a picture: skipped, not graded
     return subs
 
 
@@ -76,6 +78,7 @@ def test_check_matches_each_submission_to_its_key_and_reports_the_rest(out: Path
     assert "! stranger.txt  error: no key matches this submission" in text
     assert "! broken.md" in text and "binary file" in text
     assert "? 1003" in text and "missing: no submission for student 1003 (key 1003.toml)" in text
+    assert re.search(r"^- 1001\.svg +skipped: not a submission \(\.svg file\)", text, re.M)
     rows = {r["submission"] or r["student"]: r for r in
             csv.DictReader((tmp_path / "s.csv").open())}
     assert rows["homework4.md"]["student"] == "1002"

@@ -951,13 +951,21 @@ def grade_with_keys(keys: str | Path, folder: str | Path, *,
 
     A submission without a key is an error row, a key without a submission a row in
     ``missing`` (status ``missing``), a key that cannot be loaded an error row for each of
-    its submissions: nothing is dropped and the batch goes on. Graded in this process.
+    its submissions, a file that is no submission (a picture: ``.svg``) a ``skipped`` row:
+    nothing is dropped and the batch goes on. Graded in this process.
     """
     start = time.perf_counter()
     found = find_keys(keys)
     hidden: list[tuple[str, str]] = []
     extra = list(outputs.paths()) if outputs else []
-    subs = find_submissions(folder, [keys, *extra], hidden)
+    subs = []
+    for sub in find_submissions(folder, [keys, *extra], hidden):
+        if sub[2] is not None and sub[2].suffix.lower() not in SUBMISSION_SUFFIXES:
+            hidden.append((sub[0], f"not a submission ({sub[2].suffix} file): only "
+                                   f"{', '.join(SUBMISSION_SUFFIXES[:-1])} files are graded "
+                                   "against a student's key"))
+        else:
+            subs.append(sub)
     loaded: dict[str, Key | str] = {}
 
     def key_of(sid: str) -> Key | str:
