@@ -32,6 +32,7 @@ examples:
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3
   autodiff-viz trace "sin(x1) + x1*x2" --at x1=2,x2=3 --step     (one term at a time)
   autodiff-viz grad "sin(x1) + x1*x2" --at x1=2,x2=3
+  autodiff-viz derive "sin(x1) + x1*x2" --simplify   (the derivative as a graph)
   autodiff-viz trace "-x^2" --at x=3       (an expression may start with a minus)
 
 "autodiff-viz COMMAND --help" shows a command's options and a worked example.
