@@ -271,11 +271,12 @@ def hvp(source: Any, at: Mapping[str, Any], v: Mapping[str, Any] | Sequence[Any]
     """
     graph, name, names = _setup(source, at, output, wrt)
     _scalars(graph, at)
-    if not isinstance(v, Mapping):
-        if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) != len(names):
+    if not isinstance(v, Mapping):  # a list or a 1-d array, in the order of the inputs
+        seq = None if isinstance(v, (str, bytes)) or np.ndim(v) != 1 else list(v)
+        if seq is None or len(seq) != len(names):
             raise InputError(f"v must give one number per input ({', '.join(names)}), "
                              f"got {v!r}", hint="e.g. v=[1, 0], or v={'x1': 1}")
-        v = dict(zip(names, v))
+        v = dict(zip(names, seq))
     bad = [k for k in v if k not in names]
     if bad:
         raise InputError(f"v gives {', '.join(map(str, bad))}, which "

@@ -150,7 +150,8 @@ def test_the_forms_of_a_second_derivative_line(line: str, pair: tuple | None) ->
     g = av.parse("sin(x1) + x1*x2")
     found = read_second_line(line, g)
     assert found is not None and found.pair == (pair or ("x1", "x1"))  # None: the LaTeX line
-    for other in ("dz/dx1 = 2.58", "w3 = sin(w1) = 0.91", "d2z/dx1 = 3", "dz/dx1dx2 = 1"):
+    for other in ("dz/dx1 = 2.58", "w3 = sin(w1) = 0.91", "d2z/dx1 = 3", "dz/dx1dx2 = 1",
+                  "H = w1*w2 = 6"):  # a step named H is not the Hessian
         assert read_second_line(other, g) is None
 
 

@@ -169,6 +169,7 @@ def test_hvp_is_the_hessian_times_v(e: tuple[str, sp.Expr], at: dict, v: list) -
 def test_hvp_takes_v_by_name_and_says_what_is_wrong() -> None:
     p = hvp(WORKED, AT, {"x2": 2.0})  # x1 left out: 0
     assert p.product == {"x1": 2.0, "x2": 0.0}
+    assert hvp(WORKED, AT, np.array([0.0, 2.0])).product == p.product
     assert p.trace.forward[0].seed == {"x2": 2.0}
     for bad, words in (([1], "one number per input"), ({"x3": 1}, "not among the inputs"),
                        ({"x1": "a"}, "must be a number")):

@@ -76,7 +76,8 @@ class Grading:
                 "trace tables of problems with vectors and matrices are not graded: answer "
                 "each question in its own field of a TOML, JSON or YAML file (e.g. "
                 "gradient = { W = [[2, -2], [2, -2]] })")
-        tables, second = sub.tables, {}
+        tables = sub.tables
+        second: dict[str, Answer] = {}
         if any(a.kind in SECOND_ASKS for a in key.asks) and not key.arrays:
             tables, second = take_second_answers(key, tables)  # ∂²z/∂x1∂x2 = 1, H = [[..]]
         for origin, text in ([] if key.arrays else tables):

@@ -110,7 +110,9 @@ def _second_line(line: str, graph: Graph) -> SecondLine | None:
     if len(parts) < 2:
         return None
     lhs, rest = parts[0].text.strip(), [p.text.strip() for p in parts[1:]]
-    if _MATRIX_NAMES.match(lhs):
+    if _MATRIX_NAMES.match(lhs):  # H = [[..]]; but H = w1*w2 = 6 is a step named H
+        if not re.match(r"(?:np\.|numpy\.)?(?:\[|\\begin|array\()", rest[-1]):
+            return None
         return SecondLine(None, None, rest)
     m = _NUMERATOR.match(lhs)
     if not m:
