@@ -36,6 +36,8 @@ from .printing import apply_format, atom, format_number, number
 if TYPE_CHECKING:
     from .derivative import DerivativeGraph
 
+SHOWN = 40
+"""A step writes an argument as its formula up to this many characters, else by name."""
 RULES = {
     "fold": "fold constants", "one": "drop ×1", "zero": "drop ×0 term", "plus0": "drop +0",
     "neg": "write as a negation", "share": "share identical subexpressions",
@@ -44,7 +46,6 @@ RULES = {
 
 class _Simplifier:
     def __init__(self, dg: "DerivativeGraph") -> None:
-        self.dg = dg
         self.n0 = len(dg.base)
         self.nodes: list[Node] = list(dg.base.nodes)
         self.consts = {n.text: n.id for n in self.nodes if n.kind == "const"}
@@ -54,7 +55,6 @@ class _Simplifier:
         self.shown: dict[int, tuple[str, int]] = {}  # new node -> how a step names it
         for n in self.nodes:
             self.shown[n.id] = self._atom(n, old[n.id])
-        self.old_names = old
         self.steps: list[Any] = []
 
     @staticmethod
@@ -81,9 +81,10 @@ class _Simplifier:
     def text(self, op: Op, ps: list[int]) -> str:
         return apply_format(op, [self.shown[p] for p in ps], "unicode")[0]
 
-    def apply(self, op: Op, ps: list[int], where: str) -> tuple[int, bool]:
+    def apply(self, op: Op, ps: list[int], where: str, name: str = "") -> tuple[int, bool]:
         """The node for ``op(ps)`` after the rules; and whether it is a new node made as
-        written (no rule applied)."""
+        written (no rule applied). Later steps write a new node as its formula, or, past
+        :data:`SHOWN` characters, as ``name`` (its name before simplifying)."""
         rule, target = self.rewrite(op, ps)
         if rule is None:
             key = (op.name, tuple(ps))
@@ -92,7 +93,9 @@ class _Simplifier:
                 return self.keys[key], False
             j = self._add(Node(len(self.nodes), "op", op=op, parents=tuple(ps)))
             self.keys[key] = j
-            self.shown[j] = (self.text(op, ps), op.prec)
+            text = self.text(op, ps)
+            self.shown[j] = (text, op.prec) if len(text) <= SHOWN or not name else \
+                (name, PREC_ATOM)
             return j, True
         before = self.text(op, ps)
         if isinstance(target, tuple):  # another operation: a negation
@@ -157,6 +160,7 @@ def simplify_graph(dg: "DerivativeGraph") -> "DerivativeGraph":
     from .derivative import DerivativeGraph
     s = _Simplifier(dg)
     owner = _owners(dg)
+    names = dg.display_names()
     n0 = s.n0
     remap = list(range(n0)) + [0] * (len(dg) - n0)
     carries: dict[int, tuple[int, int]] = {}
@@ -165,7 +169,7 @@ def simplify_graph(dg: "DerivativeGraph") -> "DerivativeGraph":
             remap[n.id] = s.const(n.value)  # type: ignore[arg-type]
             continue
         ps = [remap[p] for p in n.parents]
-        m, as_written = s.apply(n.op, ps, owner[n.id])  # type: ignore[arg-type]
+        m, as_written = s.apply(n.op, ps, owner[n.id], names[n.id])  # type: ignore[arg-type]
         remap[n.id] = m
         if n.id in dg.role and m >= n0 and s.nodes[m].kind == "op" and as_written:
             s.shown[m] = (owner[n.id], PREC_ATOM)  # later steps call it w̄4, as the listing
