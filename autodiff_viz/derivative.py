@@ -18,8 +18,8 @@ w̄4 = w̄5·1
 w̄3 = w̄5·1
 w̄2 = w̄4·w1
 w̄1 = w̄4·w2 + w̄3·cos(w1)
->>> dg.output_names
-['z', 'dz_dx1', 'dz_dx2']
+>>> dg
+DerivativeGraph(reverse mode, output z: 2 inputs, 10 operations, outputs=['z', 'dz_dx1', 'dz_dx2'])
 >>> from autodiff_viz import trace
 >>> t = trace(dg, at={"x1": 2, "x2": 3}, mode="primal")
 >>> round(t.values["dz_dx1"], 4), t.values["dz_dx2"]
@@ -80,6 +80,11 @@ class DerivativeGraph(Graph):
         self.steps = tuple(steps)
         self.derivative_outputs = self.outputs[len(base.outputs):]
         self.pairs = tuple(pairs)  # per derivative output: (y, x) of ∂y/∂x
+
+    def __repr__(self) -> str:
+        what = f"output {self.of}" if self.mode == "reverse" else f"seed {self.of}"
+        return (f"DerivativeGraph({self.mode} mode, {what}: {len(self.inputs)} inputs, "
+                f"{self.op_count} operations, outputs={self.output_names})")
 
     def symbol(self, i: int, notation: str = "w", style: str = "unicode") -> str:
         """How the views write the adjoint (tangent) of original node ``i``: ``w̄4``
