@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .gcpause import gc_paused
 from .errors import InputError
 from .ops import CONSTANTS
 from .graph import Graph
@@ -62,6 +63,7 @@ def bind_constants(graph: Graph, at: Mapping[str, Any]) -> Graph:
     return bound
 
 
+@gc_paused
 def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both",
           wrt: str | Sequence[str] | None = None, seed: Mapping[str, Any] | None = None,
           output: str | None = None, output_seed: float = 1.0, notation: str = "w",
@@ -149,6 +151,7 @@ def _entry_seeds(value: Any, scale: float) -> list[Any]:
     return out
 
 
+@gc_paused
 def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
              output: str | None = None, wrt: str | Sequence[str] | None = None
              ) -> dict[str, Any]:
@@ -166,6 +169,7 @@ def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
     return t.jacobian[name]
 
 
+@gc_paused
 def jacobian(source: Any, at: Mapping[str, Any], *, mode: str = "reverse") -> dict[str, dict[str, Any]]:
     """Every ∂output/∂input: one reverse pass per output or one forward pass per input."""
     if mode not in ("forward", "reverse"):

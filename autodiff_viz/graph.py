@@ -425,14 +425,14 @@ class GraphBuilder:
     def node(self, i: int) -> Node:
         return self._nodes[i]
 
-    def _add(self, **kw: Any) -> int:
-        i = len(self._nodes)
-        self._nodes.append(Node(id=i, **kw))
-        return i
+    def _add(self, node: Node) -> int:
+        self._nodes.append(node)
+        return node.id
 
     def input(self, name: str, span: tuple[int, int] | None = None) -> int:
         if name not in self.inputs:
-            self.inputs[name] = self._add(kind="input", name=name, span=span)
+            self.inputs[name] = self._add(Node(len(self._nodes), "input", None, (), name,
+                                               None, None, span))
         return self.inputs[name]
 
     def const(self, value: float, text: str | None = None,
@@ -441,20 +441,24 @@ class GraphBuilder:
         text = text or format_number(value)
         key = ("const", text)
         if key not in self._keys:
-            self._keys[key] = self._add(kind="const", value=float(value), text=text, span=span)
+            self._keys[key] = self._add(Node(len(self._nodes), "const", None, (), None,
+                                             float(value), text, span))
         return self._keys[key]
 
     def apply(self, op: Op, args: list[int], span: tuple[int, int] | None = None,
               at: tuple[int, int] | None = None) -> int:
-        if op.name == "neg" and self._nodes[args[0]].kind == "const":
-            c = self._nodes[args[0]]
+        parents = tuple(args)
+        if op.name == "neg" and self._nodes[parents[0]].kind == "const":
+            c = self._nodes[parents[0]]
             text = c.text[1:] if c.text.startswith("-") else "-" + c.text  # type: ignore
             return self.const(-c.value, text, span)  # type: ignore[operator]
-        key = (op.name, tuple(args))
-        if self.share and key in self._keys:
-            return self._keys[key]
-        i = self._add(kind="op", op=op, parents=tuple(args), span=span, at=at)
-        self._keys[key] = i
+        key = (op.name, parents)
+        if self.share:
+            i = self._keys.get(key)
+            if i is not None:
+                return i
+        i = self._keys[key] = self._add(Node(len(self._nodes), "op", op, parents, None, None,
+                                             None, span, at))
         return i
 
     def name(self, i: int, name: str) -> None:
@@ -473,10 +477,14 @@ class GraphBuilder:
         new = [0] * len(order)
         for k, old in enumerate(order):
             new[old] = k
-        remap = new.__getitem__
         src = self._nodes
-        nodes = [n._replace(id=k, parents=tuple(map(remap, n.parents)))
-                 for k, n in enumerate(src[o] for o in order)]
+        first = next((k for k, old in enumerate(order) if k != old), len(order))
+        nodes = src[:first]  # the nodes before the first one that moves keep their ids
+        remap = new.__getitem__
+        for k in range(first, len(order)):
+            n = src[order[k]]
+            nodes.append(Node(k, n.kind, n.op, tuple(map(remap, n.parents)), n.name, n.value,
+                              n.text, n.span, n.at))
         return Graph(nodes, [(name, new[i]) for name, i in outputs], source, self.share, notes,
                      declared)
 

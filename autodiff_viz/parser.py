@@ -16,9 +16,11 @@ import re
 import numpy as np
 from typing import Iterable, NamedTuple
 
+from .gcpause import gc_paused
 from .errors import ParseError
 from .graph import Graph, GraphBuilder
 from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
+from .parse_fast import parse_fast
 
 _TOKEN = re.compile(r"""
  (?P<ws>[ \t\r\f]+|\\\n)
@@ -457,6 +459,7 @@ class _Parser:
         operands.append((node, start, end))
 
 
+@gc_paused
 def parse(source: str, *, share: bool = True, outputs: list[str] | None = None,
           variables: Iterable[str] = ()) -> Graph:
     """Parse an expression or a program into a :class:`~autodiff_viz.graph.Graph`.
@@ -478,6 +481,9 @@ def parse(source: str, *, share: bool = True, outputs: list[str] | None = None,
     if not isinstance(source, str):
         from .errors import InputError
         raise InputError(f"expected the expression as text, got {type(source).__name__}")
+    graph = parse_fast(source, share, variables)  # the common forms, in one pass
+    if graph is not None:
+        return graph.with_outputs(outputs) if outputs else graph
     return _Parser(source, share, variables).program(outputs)
 
 

@@ -23,6 +23,7 @@ from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
+from .gcpause import gc_paused
 from .errors import DomainError, InputError, LocatedInputError, ShapeError
 from .graph import Graph
 
@@ -233,7 +234,7 @@ def _finite(v: Value, batch: bool) -> bool:
     """No inf or nan anywhere. For arrays the sum is a fast first test: it is
     finite only when every element is (barring overflow of the sum itself, which
     numpy is told not to warn about)."""
-    if not batch or np.ndim(v) == 0:
+    if not batch or not isinstance(v, np.ndarray) or v.ndim == 0:
         return math.isfinite(v)
     with np.errstate(all="ignore"):
         return math.isfinite(np.sum(v)) or bool(np.isfinite(v).all())
@@ -241,8 +242,18 @@ def _finite(v: Value, batch: bool) -> bool:
 
 def _flag_nonfinite(flags: dict[int, list[str]], i: int, v: Value, kind: str) -> None:
     """Flag node ``i`` with ``kind`` when ``v`` (a tangent or adjoint) has an inf or nan."""
-    if v is not None and not _finite(v, np.ndim(v) > 0):
+    if v is not None and not _finite(v, isinstance(v, np.ndarray)):
         flags.setdefault(i, []).append(kind)
+
+
+def _new_nonfinite(d: Value, out: Value, args: list[Value], arrays: bool) -> bool:
+    """Whether the partial ``d`` has an inf or nan that is news: not the node's own value
+    or one of its arguments (those are flagged, or checked, already)."""
+    if not arrays and math.isfinite(d):
+        return False
+    if d is out or any(d is a for a in args):
+        return False
+    return not arrays or not _finite(d, True)
 
 
 def depends_on_input(graph: Graph) -> list[bool]:
@@ -254,7 +265,8 @@ def depends_on_input(graph: Graph) -> list[bool]:
     """
     live: list[bool] = []
     for n in graph.nodes:
-        live.append(n.kind == "input" or (n.kind == "op" and any(live[q] for q in n.parents)))
+        live.append(n.kind == "input" or (n.kind == "op" and any(map(live.__getitem__,
+                                                                       n.parents))))
     return live
 
 
@@ -328,6 +340,7 @@ def _unbroadcast(x: Value, shape: tuple[int, ...]) -> Value:
     return x if shape else np.float64(x)
 
 
+@gc_paused
 def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
     """Evaluate every node from the inputs to the outputs, storing each value.
 
@@ -370,6 +383,7 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
     return PrimalRecord(values, flags, batch, shape, tensor, node_shapes)
 
 
+@gc_paused
 def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
     """Local partial derivative of every node with respect to each non-constant parent.
 
@@ -383,6 +397,7 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
     flags: dict[int, list[str]] = {}
     nodes = graph.nodes
     live = depends_on_input(graph)
+    arrays = p.batch or p.tensor
     with np.errstate(all="ignore"):
         for n in nodes:
             if n.kind != "op":
@@ -409,10 +424,9 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
                         raise _domain_error(graph, n.id, pd[1], bad, args)
                 d = op.partials[k](*args, out)  # type: ignore[union-attr]
                 if not live[q]:  # not needed where it is not finite: a constant there
-                    if not _finite(d, np.ndim(d) > 0):
+                    if not _finite(d, isinstance(d, np.ndarray)):
                         d = None
-                elif d is not out and all(d is not a for a in args) and not _finite(
-                        d, p.batch or p.tensor):
+                elif _new_nonfinite(d, out, args, arrays):
                     flags.setdefault(n.id, []).append("overflow")
                 row.append(d)
             if (live[n.id] and op.nondiff is not None  # type: ignore[union-attr]
@@ -422,6 +436,7 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
     return Linearization(partials, flags)
 
 
+@gc_paused
 def forward(graph: Graph, p: PrimalRecord, lin: Linearization,
             seed: Mapping[str, float]) -> ForwardRecord:
     """Carry tangents from the seeded inputs to the outputs (one pass, one direction).
@@ -508,6 +523,7 @@ def _seed_value(name: str, s: Any, shape: tuple[int, ...] | None) -> Value:
     return a
 
 
+@gc_paused
 def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | None = None,
             seed: Any = 1.0, wrt: Collection[str] | None = None) -> ReverseRecord:
     """Carry adjoints from one output back to the inputs (one pass).
@@ -551,7 +567,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             a = adjoints.get(i)
             if a is None:
                 a = adjoints[i] = zero if not p.tensor or not p.shapes[i] else np.zeros(p.shapes[i])
-            one = np.ndim(a) == 0 and a == 1.0  # 1·d is d: skip a pass over arrays
+            one = (a.ndim == 0 if isinstance(a, np.ndarray) else True) and a == 1.0  # 1·d is d
             tensor_op = n.op.tensor  # type: ignore[union-attr]
             args = [values[q] for q in n.parents] if tensor_op else None
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):

@@ -12,6 +12,7 @@ One printer, three styles: ``"text"`` (ASCII, parseable back), ``"unicode"``
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .ops import PREC_ATOM, PREC_NEG, Op
 
@@ -63,8 +64,24 @@ def format_number(value: float, digits: int | None = None) -> str:
     return repr(v)
 
 
+_MARKS = {"\u0304": "bar", "\u0307": "dot"}  # w̄4, ẇ3 (ẇ decomposed: w + U+0307)
+
+
 def latex_name(name: str) -> str:
-    """LaTeX for a variable or node name: w12 -> w_{12}, theta -> \\theta, v-1 -> v_{-1}."""
+    """LaTeX for a variable or node name: w12 -> w_{12}, theta -> \\theta, v-1 -> v_{-1};
+    an adjoint or a tangent of the derivative graph: w̄4 -> \\bar{w}_{4}, ẇ3 -> \\dot{w}_{3}.
+
+    >>> print(latex_name("w̄4"), latex_name("ẇ3"), latex_name("theta2"))
+    \\bar{w}_{4} \\dot{w}_{3} \\theta_{2}
+    """
+    if not name.isascii():
+        decomposed = unicodedata.normalize("NFD", name)
+        for mark, command in _MARKS.items():
+            if mark in decomposed:
+                inner = latex_name(decomposed.replace(mark, "", 1))
+                m = re.match(r"^(\\[A-Za-z]+|[A-Za-z])(.*)$", inner)
+                if m:
+                    return f"\\{command}{{{m.group(1)}}}{m.group(2)}"
     if name in _GREEK:
         return "\\" + name
     if name in _LATEX_GREEK:

@@ -1,0 +1,215 @@
+"""The common case of the expression language, parsed in one pass over the text.
+
+:func:`parse_fast` reads what nearly every program is made of — numbers, names,
+``+ - * / ^ @``, unary minus, parentheses, calls with their arguments in order,
+assignments separated by ``;`` or new lines, comments — with one regular expression
+over the whole text and one loop over its tokens, building the graph as it goes. For
+anything else (a shape declaration, ``W.T``, keyword arguments, ``max(a, b, c)``, a
+constant's name assigned, and every error) it returns None and
+:func:`autodiff_viz.parser.parse` reads the text with the full parser, which knows every
+form and writes every message. Both build the same graph (the test suite compares them
+on random programs).
+
+>>> g = parse_fast("a = x1*x2; z = sin(x1) + a")
+>>> g.to_program()
+'a = x1*x2\\nw4 = sin(x1)\\nz = w4 + a'
+>>> parse_fast("W: 2x2\\nW@x") is None  # a declaration: the full parser's
+True
+"""
+from __future__ import annotations
+
+import re
+from itertools import accumulate, chain
+from typing import Iterable
+
+from .graph import Graph, GraphBuilder
+from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
+
+# White space, then one token: a comment, a name, a number, ** or any other character.
+_TOKENS = re.compile(r"([ \t\r\f]*)(\#[^\n]*|[^\W\d]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+                     r"|\*\*|[^ \t\r\f])", re.DOTALL)
+_ALIASES = {"**": "^", "·": "*", "×": "*", "−": "-"}
+_NEG = OPS["neg"]
+_INF = float("inf")
+
+
+class _Unusual(Exception):
+    """Something the fast path leaves to the full parser."""
+
+
+def _callable(name: str) -> object:
+    """The operation a call ``name(...)`` with its arguments in order applies, or raise."""
+    op = FUNCTIONS.get(name)
+    if op is None or op.variadic or op.one or op.static:
+        raise _Unusual
+    return op
+
+
+def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -> Graph | None:
+    """The graph of ``source`` when it uses only the common forms, else None."""
+    if any(v in CONSTANTS for v in variables):
+        return None
+    try:
+        return _Reader(source, share).program()
+    except _Unusual:
+        return None
+
+
+class _Reader:
+    def __init__(self, source: str, share: bool) -> None:
+        self.src = source
+        self.b = GraphBuilder(share)
+        self.scope: dict[str, int] = {}  # names assigned so far
+        self.used: set[str] = set()  # assigned names used later (not outputs)
+        pairs = _TOKENS.findall(source)  # (white space, token)
+        self.texts = [t for _, t in pairs]
+        # where each piece starts: token k spans pos[2k + 1]:pos[2k + 2]
+        self.pos = list(accumulate(map(len, chain.from_iterable(pairs)), initial=0))
+
+    def program(self) -> Graph:
+        b, scope, texts = self.b, self.scope, self.texts
+        order: list[str] = []
+        bare: int | None = None
+        k, n = 0, len(texts)
+        while k < n:
+            t = texts[k]
+            if t == "\n" or t == ";" or t[0] == "#":
+                k += 1
+            elif bare is not None:
+                raise _Unusual  # only the last statement may be a bare expression
+            elif k + 2 < n and texts[k + 1] == "=" and _is_name(t[0]):
+                if t in FUNCTIONS or t in scope or t in b.inputs or t in CONSTANTS or t == "T":
+                    raise _Unusual
+                i, k = self.expression(k + 2)
+                b.name(i, t)
+                scope[t] = i
+                order.append(t)
+            else:
+                bare, k = self.expression(k)
+        if not order and bare is None:
+            raise _Unusual
+        outs = [(name, scope[name]) for name in order if name not in self.used]
+        if bare is not None:
+            taken = set(scope) | set(b.inputs)
+            outs.append((next(c for c in ("z", "f", "y", "out", "result") if c not in taken),
+                         bare))
+        return b.build(outs, self.src)
+
+    def expression(self, k: int) -> tuple[int, int]:
+        """Shunting-yard from token ``k`` to the end of the statement: the expression's
+        node and the index of the token that ends it."""
+        b, texts, pos = self.b, self.texts, self.pos
+        operands: list[tuple[int, int, int]] = []  # node, start, end
+        stack: list[list] = []  # ["op", Op, start, end] | ["(", start] | ["call", Op, start, name end, commas]
+        n = len(texts)
+        expect_operand = True
+
+        def reduce() -> None:
+            _, op, s, e = stack.pop()
+            r = operands.pop()
+            if op is _NEG:
+                operands.append((b.apply(op, [r[0]], (s, r[2]), (s, e)), s, r[2]))
+            else:
+                left = operands.pop()
+                operands.append((b.apply(op, [left[0], r[0]], (left[1], r[2]), (s, e)),
+                                 left[1], r[2]))
+
+        def close() -> list:
+            while stack and stack[-1][0] == "op":
+                reduce()
+            if not stack:
+                raise _Unusual
+            return stack.pop()
+
+        while k < n:
+            t = texts[k]
+            c = t[0]
+            if c == "\n" or c == ";" or c == "#":
+                if c == "#" or (c == "\n" and any(f[0] != "op" for f in stack)):
+                    k += 1  # a comment, or a new line inside parentheses: white space
+                    continue
+                break
+            s, e = pos[2 * k + 1], pos[2 * k + 2]
+            if expect_operand:
+                if c.isdecimal() or (c == "." and len(t) > 1):
+                    value = float(t)
+                    if value == _INF:
+                        raise _Unusual
+                    operands.append((b.const(value, span=(s, e)), s, e))
+                    expect_operand = False
+                elif _is_name(c):
+                    after = texts[k + 1] if k + 1 < n else ""
+                    if after == "(":
+                        stack.append(["call", _callable(t), s, e, 0])
+                        k += 2
+                        if k < n and texts[k] == ")":
+                            raise _Unusual
+                        continue
+                    if after == "=" or t == "T":
+                        raise _Unusual  # a keyword argument, W^T, or an error
+                    operands.append((self.name_ref(t, s, e), s, e))
+                    expect_operand = False
+                elif c == "(":
+                    stack.append(["(", s])
+                elif t == "-" or t == "−":
+                    stack.append(["op", _NEG, s, e])
+                elif t != "+":
+                    raise _Unusual
+            elif c == ")":
+                frame = close()
+                if frame[0] == "call":
+                    self.call(frame, operands, e)
+                else:
+                    node = operands.pop()[0]
+                    operands.append((node, frame[1], e))
+            elif c == ",":
+                frame = close()
+                if frame[0] != "call":
+                    raise _Unusual
+                frame[4] += 1
+                stack.append(frame)
+                expect_operand = True
+            else:
+                op = INFIX.get(_ALIASES.get(t, t))
+                if op is None:
+                    raise _Unusual
+                while stack and stack[-1][0] == "op" and (
+                        stack[-1][1].prec > op.prec
+                        or (stack[-1][1].prec == op.prec and not op.right_assoc)):
+                    reduce()
+                stack.append(["op", op, s, e])
+                expect_operand = True
+            k += 1
+        if expect_operand:
+            raise _Unusual
+        while stack and stack[-1][0] == "op":
+            reduce()
+        if stack:
+            raise _Unusual
+        return operands[-1][0], k
+
+    def call(self, frame: list, operands: list[tuple[int, int, int]], end: int) -> None:
+        _, op, start, name_end, commas = frame
+        count = commas + 1
+        missing = op.params[count:]
+        if count > len(op.params) or any(p not in op.defaults for p in missing):
+            raise _Unusual  # too many arguments, or too few: the full parser says so
+        args = [a[0] for a in operands[len(operands) - count:]]
+        del operands[len(operands) - count:]
+        args += [self.b.const(op.defaults[p]) for p in missing]  # leaky_relu(x): alpha=0.01
+        operands.append((self.b.apply(op, args, (start, end), (start, name_end)), start, end))
+
+    def name_ref(self, name: str, s: int, e: int) -> int:
+        if name in self.scope:
+            self.used.add(name)
+            return self.scope[name]
+        if name in CONSTANTS:
+            return self.b.const(CONSTANTS[name], name, (s, e))
+        if name in FUNCTIONS:
+            raise _Unusual
+        return self.b.input(name, (s, e))
+
+
+def _is_name(c: str) -> bool:
+    """Whether a token starting with ``c`` is a name (a letter or ``_`` first)."""
+    return c.isalpha() or c == "_"
