@@ -47,6 +47,10 @@ def tree(folder: Path) -> dict[str, str]:
     ('expression = "x*y"\n[[ask]]\nkind = "forward"\nwrt = "q"\n',
      "ask #1: wrt 'q' is not an input", 4),
     ('expression = "sin(x"\n[[ask]]\nkind = "gradient"\n', "the expression does not parse", 1),
+    ('expression = "x*y"\n[[ask]]\nkind = "adjoint"\nnode = "x*y"\n',
+     "ask #1: 'node' cannot be used in a problem template", 4),
+    ('expression = "x*y"\n[[ask]]\nkind = "jacobian"\n',
+     "ask #1: a handout cannot ask for kind 'jacobian' yet", 3),
 ])
 def test_template_errors_say_what_and_where(text: str, message: str, line: int) -> None:
     with pytest.raises(TemplateError) as err:
@@ -244,3 +248,43 @@ def test_generated_problems_have_the_templates_shape() -> None:
         assert t.fanouts[0] <= fanouts <= t.fanouts[1]
         assert used == ("x1", "x2")
         assert np.isfinite(av.trace(p.expression, p.at).value)
+
+
+VARIANTS = {
+    "notation v, a direction seed, the value": {
+        "expression": "sin(x1) + x1*x2", "notation": "v", "point": {"range": [1, 3]},
+        "ask": [{"kind": "trace"}, {"kind": "forward", "seed": {"x1": 1, "x2": 0.5}},
+                {"kind": "reverse"}, {"kind": "value"}]},
+    "notation u, two decimals, a formula": {
+        "expression": "exp(a*b)/b + a", "notation": "u",
+        "point": {"range": [0.5, 2], "decimals": 2},
+        "ask": [{"kind": "reverse"}, {"kind": "gradient"}, {"kind": "formula", "wrt": "b"},
+                {"kind": "forward", "wrt": "a"}]},
+    "three inputs, 3 digits": {
+        "generate": {"inputs": 3, "depth": [3, 4], "fanouts": [1, 3],
+                     "ops": ["add", "mul", "div", "tanh", "sigmoid", "sqrt", "cube", "neg"]},
+        "point": {"range": [0.5, 2]}, "digits": 3,
+        "ask": [{"kind": "trace"}, {"kind": "reverse"}, {"kind": "gradient"},
+                {"kind": "formula", "wrt": "x3"}]},
+    "one input": {
+        "generate": {"inputs": 1, "depth": 2, "fanouts": 0,
+                     "ops": ["sin", "exp", "log", "square", "mul"]},
+        "point": {"range": [0.5, 2]},
+        "ask": [{"kind": "trace"}, {"kind": "forward"}, {"kind": "reverse"},
+                {"kind": "formula"}]},
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_solutions_score_full_marks_in_every_notation_and_kind(name: str) -> None:
+    from autodiff_viz.problems.solution import solution
+
+    for p in generate(VARIANTS[name], [str(i) for i in range(6)], seed=1):
+        report = av.check(p.key(), markdown(solution(p)))
+        assert report.score == report.max_score > 0, report.to_text()
+
+
+def test_keys_of_students_not_on_the_roster_are_pointed_out(tmp_path: Path) -> None:
+    write(generate(FIXED, ["a", "b"], seed=1), tmp_path, pdf=False, pictures=False)
+    again = write(generate(FIXED, ["a"], seed=1), tmp_path, pdf=False, pictures=False)
+    assert any("also holds keys of students not on this roster (b)" in n for n in again.notes)

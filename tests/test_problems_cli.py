@@ -219,3 +219,30 @@ def test_run_autograder_grades_the_upload_against_the_uploaders_key(
     empty = _gradescope(tmp_path / "e", zip_path, site, {},
                         [{"sid": "1002", "email": "", "name": "Ben"}])
     assert empty["score"] == 0 and "no file was uploaded" in empty["output"]
+
+
+def test_setup_sh_installs_the_bundled_wheel(autograder: Path, tmp_path: Path) -> None:
+    """setup.sh's commands, with a python3 that records what it is asked (no network)."""
+    with zipfile.ZipFile(autograder / "autograder.zip") as z:
+        z.extractall(tmp_path / "source")
+    fake = tmp_path / "bin" / "python3"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\necho "$@" >> "{tmp_path}/log"\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(tmp_path / "source" / "setup.sh")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "log").read_text().splitlines()
+    assert re.fullmatch(r"-m pip install \./autodiff_viz-[\w.]+-py3-none-any\.whl", log[0])
+    assert log[1].startswith("-c import autodiff_viz")
+
+
+def test_the_same_problems_and_wheel_give_the_same_zip(autograder: Path, wheel: Path,
+                                                        tmp_path: Path) -> None:
+    from autodiff_viz.problems import generate
+    from autodiff_viz.problems.gradescope import write_autograder
+
+    problems = generate(TEMPLATE, ROSTER, seed=2026)
+    write_autograder(problems, tmp_path / "again.zip", wheel=wheel)
+    assert (tmp_path / "again.zip").read_bytes() == (autograder / "autograder.zip").read_bytes()

@@ -17,8 +17,7 @@ Students fill in the handout's Markdown file and hand it in; grade them all with
 (each submission matched to its key by file name or its 'Student: <id>' line).
 
 examples:
-  autodiff-viz problems examples/problems/template.toml \\
-      --roster examples/problems/roster.csv --seed 2026 -o out/
+  autodiff-viz problems template.toml --roster roster.csv --seed 2026 -o out/
   autodiff-viz problems template.toml --roster roster.csv --seed 2026 -o out/ \\
       --gradescope autograder.zip
 
@@ -29,7 +28,8 @@ exit status: 0 written, 2 a bad template, roster or option (the message says whe
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("problems", help="a problem per student: handouts, keys, solutions",
                        description="Generate a well-posed problem for each student of a roster "
-                                   "from a template (docs/problems.md), and write handouts, "
+                                   "from a template (its fields: python -m pydoc "
+                                   "autodiff_viz.problems.template), and write handouts, "
                                    "keys and solution sheets; optionally a Gradescope "
                                    "autograder.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

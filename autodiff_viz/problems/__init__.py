@@ -2,11 +2,12 @@
 
 ``generate(template, students, seed)`` gives each student their own well-posed
 problem (:mod:`.generate`); :func:`write` lays out the handouts, keys and
-solution sheets, and :mod:`.gradescope` packs an autograder. See
-``docs/problems.md``.
+solution sheets, and :mod:`.gradescope` packs an autograder. The template's fields:
+``python -m pydoc autodiff_viz.problems.template``.
 
 >>> import autodiff_viz as av
->>> problems = av.problems.generate("examples/problems/template.toml", ["1001"], seed=1)
+>>> template = {"generate": {"inputs": 2, "depth": 3}, "ask": [{"kind": "reverse"}]}
+>>> problems = av.problems.generate(template, ["1001"], seed=1)
 >>> problems[0].student.id, len(problems[0].key().asks) > 0
 ('1001', True)
 """

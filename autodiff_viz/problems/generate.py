@@ -75,7 +75,7 @@ class Problem:
         return f"z = {self.expression} at {pt}"
 
     def key_data(self) -> dict[str, Any]:
-        """The student's problem key (docs/checking.md), as fields."""
+        """The student's problem key (:mod:`autodiff_viz.check.keys`), as fields."""
         return {**self.template.key_fields, "expression": self.expression, "at": self.at}
 
     def key(self) -> Any:

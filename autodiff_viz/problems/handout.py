@@ -59,7 +59,9 @@ def sheet(problem: Problem, filled: bool = False) -> list[Block]:
     s = problem.student
     title = problem.template.title or "Automatic differentiation"
     doc: list[Block] = [Heading(1, title + (" — solution" if filled else "")),
-                        Para(f"Student: {s.id}")] + ([Para(f"Name: {s.name}")] if s.name else [])
+                        Para(f"Student: {s.id}")]
+    if s.name:
+        doc.append(Para(f"Name: {s.name}"))
     doc.append(Para(key.describe()))
     if not filled:
         doc.append(Para(

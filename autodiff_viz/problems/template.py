@@ -1,10 +1,19 @@
 """Problem templates: the family of per-student problems a course hands out (TOML).
 
 A template holds a problem key's fields (``title``, ``notation``, ``[tolerance]``,
-``carried_credit``, ``[[ask]]``: see ``docs/checking.md``) and says how each
+``carried_credit``, ``[[ask]]``: ``python -m pydoc autodiff_viz.check.keys``) and says how each
 student's problem is made: a fixed ``expression`` with per-student points, or a
 ``[generate]`` table for a random expression per student, and a ``[point]`` table
 for the points. Every mistake names the field and, in a file, its line.
+
+Fields: ``expression`` (one for everybody) or ``[generate]`` with ``inputs`` (1-6:
+x1, x2, ...), ``depth`` (operations on the longest path, 1-6), ``fanouts`` (nodes used
+by two or more operations, 0-4; both a number or ``[least, most]``), ``ops`` (from
+:data:`OPS`) and ``constants`` (true: whole numbers 2-5 in operations); ``[point]``
+with ``range = [low, high]``, ``ranges = { x1 = [low, high] }`` and ``decimals``;
+``digits`` (significant digits of the solution's numbers, default 4); the key's
+``title``, ``notation``, ``[tolerance]``, ``carried_credit``, ``[formulas]`` and
+``[[ask]]`` (kinds :data:`HANDOUT_KINDS`).
 
 >>> t = load_template('''
 ... title = "Homework 4"
@@ -54,6 +63,8 @@ LEFT_OUT = {"abs": "it is not differentiable at 0", "relu": "its derivative is 0
             "step": "its derivative is 0 everywhere", "sign": "its derivative is 0 everywhere",
             "max": "it is not differentiable at a tie", "min": "it is not differentiable at a tie",
             "pow": "use square or cube (a^2, a^3)"}
+HANDOUT_KINDS = ("trace", "forward", "reverse", "gradient", "formula", "value")
+"""What a problem may ask (each has a table in the handout)."""
 DEFAULT_OPS = ("add", "sub", "mul", "sin", "cos", "exp", "square")
 DEFAULT_RANGE = (-3.0, 3.0)
 MAX_INPUTS, MAX_DEPTH, MAX_DECIMALS = 6, 6, 3
@@ -247,24 +258,32 @@ class _Reader:
         return lo, hi
 
     def check_asks(self, t: Template) -> None:
-        """Read the key fields as a key would (errors name the template's lines)."""
+        """Read the key fields as a key would (errors name the template's lines), then
+        keep to what a handout shows: the tables, the gradient, a formula, the value."""
         from ..check.key_reader import KeyReader
 
         source = t.expression or " + ".join(t.inputs)
         data = {**t.key_fields, "expression": source,
                 "at": {n: (lo + hi) / 2 for n, lo, hi in t.ranges}}
         for k, a in enumerate(t.asks, 1):
-            if t.expression is None and isinstance(a, Mapping) and "node" in a:
-                raise self.error(f"ask #{k}: 'node' cannot name a node of an expression that "
-                                 "is generated per student", ("node",),
-                                 'ask for the output (leave out node) or use kind = "reverse"')
+            for f in ("node", "at"):
+                if isinstance(a, Mapping) and f in a:
+                    raise self.error(f"ask #{k}: {f!r} cannot be used in a problem template "
+                                     "(each student has one expression and one point)", (f,),
+                                     "ask for the tables, the gradient, a formula or the "
+                                     "output's value")
         try:
-            KeyReader(data, self.text, self.path).read()
+            key = KeyReader(data, self.text, self.path).read()
         except ProblemKeyError as err:
             raise TemplateError(err.message, path=self.path, source=self.text, line=err.line,
                                 column=err.column, hint=err.hint) from None
         except LocatedInputError:
-            pass  # a point outside the domain: each student's point is checked instead
+            return  # a point outside the domain: each student's point is checked instead
+        for k, (ask, raw) in enumerate(zip(key.asks, t.asks), 1):
+            if ask.kind not in HANDOUT_KINDS:
+                raise self.error(f"ask #{k}: a handout cannot ask for kind {raw['kind']!r} yet",
+                                 ("kind", str(raw["kind"])),
+                                 f"the kinds a handout shows: {', '.join(HANDOUT_KINDS)}")
 
 
 def load_template(source: Any) -> Template:

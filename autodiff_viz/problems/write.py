@@ -102,4 +102,11 @@ def write(problems: Sequence[Problem], out: str | os.PathLike[str], *, pdf: bool
             _write(root / "solutions" / f"{sid}.svg", svg, w)
         _write(root / "solutions" / f"{sid}.md",
                markdown(solution(p, f"{sid}.svg" if svg is not None else None)), w)
+    ids = {p.student.id for p in problems}
+    stale = sorted(k.stem for k in (root / "keys").glob("*.toml") if k.stem not in ids)
+    if stale:
+        w.notes.append(f"{root / 'keys'} also holds keys of students not on this roster "
+                       f"({', '.join(stale[:5])}{', ...' if len(stale) > 5 else ''}): "
+                       "'check' will list them as missing; remove them or write to a new "
+                       "folder")
     return w
