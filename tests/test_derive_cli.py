@@ -144,3 +144,15 @@ def test_a_tikz_picture_compiles(tmp_path, capsys) -> None:
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_the_latex_document_of_a_derivative_graphs_trace_compiles(tmp_path) -> None:
+    from autodiff_viz.views.latex_doc import standalone
+    t = av.trace(av.derivative_graph(EXPR), {"x1": 2, "x2": 3}, mode="primal")
+    doc = standalone(t)
+    assert "\\bar{w}_{1} &= w_{8} + w_{11}" in doc  # w̄1 = w8 + w11, as \bar{w}_{1}
+    (tmp_path / "doc.tex").write_text(doc, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:]
