@@ -197,3 +197,13 @@ def test_the_command_line_grades_a_key_file(tmp_path) -> None:
     bad = subprocess.run(cmd + ["ben.txt"], capture_output=True, text=True, cwd=tmp_path)
     assert "score 3 / 5" in bad.stdout and "Traceback" not in bad.stdout + bad.stderr
     assert "wrong formula" in bad.stdout
+
+
+def test_with_several_outputs_a_line_answers_the_output_it_names() -> None:
+    k = {"program": "a = x*y\nb = x^2*y", "at": {"x": 2, "y": 3},
+         "ask": [{"kind": "hessian", "wrt": ["x", "y"], "output": "a", "name": "qa"},
+                 {"kind": "hessian", "wrt": ["x", "y"], "output": "b", "name": "qb"}]}
+    r = av.check(k, "d2b/dxdy = 4\nd2a/dxdy = 1\n")  # ∂²(xy)/∂x∂y = 1; ∂²(x²y)/∂x∂y = 2x
+    assert [(i.ask, i.verdict, i.line) for i in r.items] == [("qa", "correct", 2),
+                                                           ("qb", "correct", 1)]
+

@@ -138,7 +138,7 @@ def take_second_answers(key: Key, tables: list[tuple[str, str]]
     """The tables with their second-derivative lines blanked (line numbers kept), and the
     answers those lines give to the key's second-order asks."""
     g = key.graph
-    entries: dict[tuple[str, str], tuple[list[str], int]] = {}
+    found_entries: dict[tuple[str | None, str, str], tuple[list[str], int]] = {}
     matrix: tuple[str, int] | None = None
     out_tables = []
     for origin, text in tables:
@@ -152,8 +152,9 @@ def take_second_answers(key: Key, tables: list[tuple[str, str]]
                                       g.output_names or len(g.outputs) == 1):
                 if found.pair is None:
                     matrix = matrix or (found.parts[-1], k + 1)
-                else:
-                    entries.setdefault(found.pair, (found.parts, k + 1))
+                else:  # by output (None: the student's own name for it, or none)
+                    out = found.output if found.output in g.output_names else None
+                    found_entries.setdefault((out,) + found.pair, (found.parts, k + 1))
                 for j in range(k, k + n):
                     lines[j] = ""
             k += n
@@ -162,6 +163,8 @@ def take_second_answers(key: Key, tables: list[tuple[str, str]]
     for ask in key.asks:
         if ask.kind not in SECOND_ASKS:
             continue
+        o = ask.output or g.output_names[0]
+        entries = {(a, b): v for (out, a, b), v in found_entries.items() if out in (o, None)}
         if ask.wrt_inputs:
             a, b = ask.wrt_inputs
             hit = entries.get((a, b)) or entries.get((b, a))
