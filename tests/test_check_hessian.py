@@ -207,3 +207,14 @@ def test_with_several_outputs_a_line_answers_the_output_it_names() -> None:
     assert [(i.ask, i.verdict, i.line) for i in r.items] == [("qa", "correct", 2),
                                                            ("qb", "correct", 1)]
 
+
+
+def test_per_student_points_give_each_student_their_own_hessian() -> None:
+    k = {"expression": "x*y + sin(x)", "random": {"seed": 2024, "ranges": {"x": [0, 2],
+                                                                          "y": [1, 3]}},
+         "ask": [{"kind": "hessian"}]}
+    x = float(load_key(k).point_for("ada")["x"])
+    answer = [[-math.sin(x), 1], [1, 0]]  # by hand: ∂²/∂x² = -sin x, ∂²/∂x∂y = 1
+    assert av.check(k, {"student": "ada", "hessian": answer}).score == 4
+    other = av.check(k, {"student": "ben", "hessian": answer})
+    assert [i.verdict for i in other.items] == ["wrong value", "correct", "correct", "correct"]
