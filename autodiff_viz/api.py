@@ -20,7 +20,7 @@ from .errors import InputError
 from .ops import CONSTANTS
 from .graph import Graph
 from .parser import parse
-from .passes import forward, linearize, primal, reverse
+from .passes import forward, gradient_plan, linearize, primal, reverse
 from .trace import Trace
 
 MODES = ("primal", "forward", "reverse", "both")
@@ -163,10 +163,26 @@ def gradient(source: Any, at: Mapping[str, Any], *, mode: str = "reverse",
     if output is None:
         graph.output_id(None)  # several outputs: the error asks which one
     name = output if output is not None else graph.outputs[0][0]
+    if mode == "reverse" and not graph.tensor:
+        return _reverse_gradient(graph, at, name, wrt)
     t = trace(graph, at, mode=mode, output=name if mode == "reverse" else None, entries=True,
               wrt=wrt if mode == "forward" else None,
               params=wrt if mode == "reverse" else None)
     return t.jacobian[name]
+
+
+def _reverse_gradient(graph: Graph, at: Mapping[str, Any], output: str,
+                      wrt: str | Sequence[str] | None) -> dict[str, Any]:
+    """One reverse pass that computes only what the gradient reads (``gradient_plan``):
+    the value of ``sin(x1)`` is not needed for ∂/∂x1 of ``sin(x1) + x1*x2``."""
+    at = dict(at)
+    graph = bind_constants(graph, at)
+    path, needed = gradient_plan(graph, graph.output_id(output))
+    p = primal(graph, at, only=needed)
+    lin = linearize(graph, p, only=path)
+    only = None if wrt is None else ([wrt] if isinstance(wrt, str) else list(wrt))
+    r = reverse(graph, p, lin, output, 1.0, only)
+    return Trace(graph, at, p, lin, [], [r], "w", "reverse").jacobian[output]
 
 
 @gc_paused

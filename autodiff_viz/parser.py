@@ -10,7 +10,6 @@ No recursion, so nesting 10,000 deep parses; no ``eval`` ever.
 """
 from __future__ import annotations
 
-import difflib
 import re
 
 import numpy as np
@@ -109,6 +108,7 @@ def _short(text: str, limit: int = 30) -> str:
 
 
 def _suggest(name: str) -> str | None:
+    import difflib  # only for a message: kept off the start-up path
     close = difflib.get_close_matches(name.lower(), list(FUNCTIONS), n=1, cutoff=0.5)
     return f"did you mean {close[0]!r}?" if close else None
 

@@ -18,8 +18,7 @@ read by both derivative modes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Collection, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -30,20 +29,18 @@ from .graph import Graph
 Value = Any  # float or numpy array
 
 
-@dataclass(frozen=True)
-class PrimalRecord:
+class PrimalRecord(NamedTuple):
     """Values of every node (by id) and flags raised while computing them."""
 
     values: list[Value]
     flags: dict[int, list[str]]
     batch: bool  # True when inputs are arrays (one evaluation per point)
     shape: tuple[int, ...]  # broadcast shape of the inputs
-    tensor: bool = False  # a graph of vectors and matrices: every node has its own shape
-    shapes: list[tuple[int, ...]] = field(default_factory=list)  # tensor graphs: per node
+    tensor: bool  # a graph of vectors and matrices: every node has its own shape
+    shapes: list[tuple[int, ...]]  # tensor graphs: per node (else empty)
 
 
-@dataclass(frozen=True)
-class Linearization:
+class Linearization(NamedTuple):
     """Local partials: ``partials[i][k]`` is ∂node_i/∂parent_k.
 
     None for a constant parent, and for a parent that depends on no input (``1 + 1``)
@@ -55,14 +52,13 @@ class Linearization:
     flags: dict[int, list[str]]
 
 
-@dataclass(frozen=True)
-class ForwardRecord:
+class ForwardRecord(NamedTuple):
     """One forward pass: tangent of every node and its terms ∂node/∂parent_k · ṗarent_k."""
 
     seed: dict[str, float]
     tangents: list[Value]
     terms: list[tuple[Value | None, ...]]
-    flags: dict[int, list[str]] = field(default_factory=dict)  # "tangent-overflow"
+    flags: dict[int, list[str]]  # "tangent-overflow"
 
 
 class NodeMap(Sequence):  # type: ignore[type-arg]
@@ -87,17 +83,34 @@ class NodeMap(Sequence):  # type: ignore[type-arg]
             i += self._n
         if not 0 <= i < self._n:
             raise IndexError(i)
+        return self._at(i)
+
+    def _at(self, i: int) -> Any:
         return self.stored.get(i, self._default)
 
     def __len__(self) -> int:
         return self._n
 
     def __repr__(self) -> str:
-        return f"NodeMap({self.stored!r}, {self._n}, {self._default!r})"
+        return f"{type(self).__name__}({self.stored!r}, {self._n}, {self._default!r})"
 
 
-@dataclass(frozen=True)
-class ReverseRecord:
+class NodeSet(NodeMap):
+    """Whether a pass stored something for node ``i``: a view of the keys of what it
+    stored, so it costs nothing more.
+
+    >>> s = NodeSet({2: 5.0}, 4, False)
+    >>> list(s), s[2]
+    ([False, False, True, False], True)
+    """
+
+    __slots__ = ()
+
+    def _at(self, i: int) -> Any:
+        return i in self.stored
+
+
+class ReverseRecord(NamedTuple):
     """One reverse pass: adjoint of every node and its terms (child, position, value)."""
 
     output: str
@@ -105,9 +118,9 @@ class ReverseRecord:
     adjoints: Sequence[Value]  # per node (a NodeMap: 0 where the pass did not go)
     terms: Sequence[Sequence[tuple[int, int, Value]]]  # per node: (child, position, value)
     reached: Sequence[bool]  # node is an ancestor of (or is) the output
-    order: list[int] = field(default_factory=list)  # nodes in the order they were finished
-    wrt: tuple[str, ...] | None = None  # the inputs asked for (None: every input)
-    flags: dict[int, list[str]] = field(default_factory=dict)  # "adjoint-overflow"
+    order: list[int]  # nodes in the order they were finished
+    wrt: tuple[str, ...] | None  # the inputs asked for (None: every input)
+    flags: dict[int, list[str]]  # "adjoint-overflow"
 
 
 _NOT_FINITE = "no inf or nan; a number beyond ±1.8e308, such as 1e400, is inf"
@@ -256,6 +269,52 @@ def _new_nonfinite(d: Value, out: Value, args: list[Value], arrays: bool) -> boo
     return not arrays or not _finite(d, True)
 
 
+def gradient_plan(graph: Graph, out: int) -> tuple[set[int], set[int]]:
+    """What a reverse pass from node ``out`` reads: the operations on a path from an input
+    to ``out`` (whose local partials it multiplies), and the nodes whose values those
+    partials, domains and flags read (``Op.reads``), with what computing them needs.
+
+    In ``sin(x1) + x1*x2`` the partials read x1 and x2 only, not the value of any
+    operation (nodes 2, 3, 4), so a gradient computes none of them:
+
+    >>> from autodiff_viz import parse
+    >>> path, values = gradient_plan(parse("sin(x1) + x1*x2"), 4)
+    >>> sorted(path), sorted(values)
+    ([2, 3, 4], [])
+    >>> sorted(gradient_plan(parse("exp(sin(x))"), 2)[1])  # exp' = exp: its value, and sin's
+    [1, 2]
+    """
+    nodes = graph.nodes
+    live = depends_on_input(graph)
+    path: set[int] = set()
+    stack = [out] if live[out] else []
+    while stack:  # the ancestors of out that depend on an input
+        i = stack.pop()
+        if i in path:
+            continue
+        path.add(i)
+        stack.extend(q for q in nodes[i].parents if live[q])
+    values: set[int] = set()
+    for i in path:
+        n = nodes[i]
+        if n.kind != "op":
+            continue
+        op = n.op
+        if ("args" in op.reads or op.domain or op.partial_domain or  # type: ignore[union-attr]
+                op.nondiff is not None or op.tensor):  # type: ignore[union-attr]
+            values.update(n.parents)
+        if "out" in op.reads or op.tensor:  # type: ignore[union-attr]
+            values.add(i)
+    stack = list(values)
+    while stack:  # and what computing those values needs
+        for q in nodes[stack.pop()].parents:
+            if q not in values:
+                values.add(q)
+                stack.append(q)
+    path = {i for i in path if nodes[i].kind == "op"}
+    return path, {i for i in values if nodes[i].kind == "op"}
+
+
 def depends_on_input(graph: Graph) -> list[bool]:
     """Per node: is it an input, or computed from one? (``1 + 1`` is not: a constant.)
 
@@ -341,11 +400,14 @@ def _unbroadcast(x: Value, shape: tuple[int, ...]) -> Value:
 
 
 @gc_paused
-def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
+def primal(graph: Graph, at: Mapping[str, Any], only: Collection[int] | None = None
+           ) -> PrimalRecord:
     """Evaluate every node from the inputs to the outputs, storing each value.
 
     A graph of vectors and matrices (``graph.tensor``) has its shapes checked first; in
-    a graph of elementwise operations, arrays are a batch of points.
+    a graph of elementwise operations, arrays are a batch of points. With ``only`` (see
+    :func:`gradient_plan`) the other operations are not evaluated (their value is None),
+    though their domains are checked where their arguments are known.
     """
     inputs = check_inputs(graph, at)
     tensor = graph.tensor
@@ -370,10 +432,17 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
                 continue
             op = n.op
             args = [values[p] for p in n.parents]
+            skip = only is not None and n.id not in only
+            if skip and any(a is None for a in args):
+                values.append(None)
+                continue
             for check, why in op.domain:  # type: ignore[union-attr]
                 bad = check(*args)
                 if _bad(bad):
                     raise _domain_error(graph, n.id, why, bad, args)
+            if skip:  # nothing reads its value
+                values.append(None)
+                continue
             v = op.fn(*args)  # type: ignore[union-attr]
             if tensor and np.ndim(v) == 0:
                 v = np.float64(v)
@@ -384,13 +453,15 @@ def primal(graph: Graph, at: Mapping[str, Any]) -> PrimalRecord:
 
 
 @gc_paused
-def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
+def linearize(graph: Graph, p: PrimalRecord, only: Collection[int] | None = None
+              ) -> Linearization:
     """Local partial derivative of every node with respect to each non-constant parent.
 
     A parent that depends on no input (the exponent of ``x^(1+1)``) is never on a
     chain-rule path from an input: its partial raises no domain error and, where it does
     not exist or is not finite, is None (as for a constant), so ``x^(1+1)`` at x = -1 is
     ``x^2`` there. Nodes that depend on no input are not flagged non-differentiable.
+    With ``only``, the partials of the other nodes are not computed (empty).
     """
     values = p.values
     partials: list[tuple[Value | None, ...]] = []
@@ -400,7 +471,7 @@ def linearize(graph: Graph, p: PrimalRecord) -> Linearization:
     arrays = p.batch or p.tensor
     with np.errstate(all="ignore"):
         for n in nodes:
-            if n.kind != "op":
+            if n.kind != "op" or (only is not None and n.id not in only):
                 partials.append(())
                 continue
             op = n.op
@@ -591,7 +662,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
                          np.asarray(seed, float).tolist(), NodeMap(adjoints, size, zero),
                          NodeMap(terms, size, ()),
-                         NodeMap(dict.fromkeys(reached, True), size, False), order,
+                         NodeSet(adjoints, size, False), order,
                          None if wrt is None else tuple(wrt), flags)
 
 
@@ -606,9 +677,12 @@ def _ancestors(graph: Graph, lin: Linearization, out: int) -> set[int]:
         i = stack.pop()
         n = nodes[i]
         tensor_op = n.kind == "op" and n.op.tensor  # type: ignore[union-attr]
+        row = partials[i]
+        if not row and not tensor_op:  # an input, or partials not computed (depends on none)
+            continue
         for k, q in enumerate(n.parents):
             if q not in seen and nodes[q].kind != "const" and (
-                    tensor_op or partials[i][k] is not None):
+                    tensor_op or row[k] is not None):
                 seen.add(q)
                 stack.append(q)
     return seen

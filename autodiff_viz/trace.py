@@ -13,11 +13,9 @@ records and never recompute mathematics.
 """
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -32,8 +30,7 @@ SCHEMA = "autodiff_viz.trace"
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class LocalPartial:
+class LocalPartial(NamedTuple):
     """∂node/∂parent at the stored values, as a formula and a number."""
 
     parent: int
@@ -43,8 +40,7 @@ class LocalPartial:
     value: Any
 
 
-@dataclass(frozen=True)
-class PrimalStep:
+class PrimalStep(NamedTuple):
     """One node of the primal trace: ``name = formula = value``."""
 
     node: int
@@ -73,8 +69,7 @@ class PrimalStep:
         return next((p for p in self.partials if p.position == position), None)
 
 
-@dataclass(frozen=True)
-class ForwardTerm:
+class ForwardTerm(NamedTuple):
     """One chain-rule term ∂node/∂parent · tangent(parent)."""
 
     parent: int
@@ -85,8 +80,7 @@ class ForwardTerm:
     value: Any
 
 
-@dataclass(frozen=True)
-class ForwardStep:
+class ForwardStep(NamedTuple):
     node: int
     name: str
     tangent: Any
@@ -94,8 +88,7 @@ class ForwardStep:
     is_input: bool
 
 
-@dataclass(frozen=True)
-class ReverseTerm:
+class ReverseTerm(NamedTuple):
     """One chain-rule term adjoint(child) · ∂child/∂node."""
 
     child: int
@@ -106,8 +99,7 @@ class ReverseTerm:
     value: Any
 
 
-@dataclass(frozen=True)
-class ReverseStep:
+class ReverseStep(NamedTuple):
     node: int
     name: str
     adjoint: Any
@@ -149,6 +141,8 @@ def _put(attrs: dict[str, Any], key: str, v: Any) -> None:
     if np.ndim(v) == 0:
         attrs[key] = _jsonable(v)
     else:
+        import json
+
         attrs[f"{key}_shape"] = json.dumps(list(np.shape(v)))
         attrs[f"{key}_json"] = json.dumps(_jsonable(v))
 
@@ -606,6 +600,8 @@ class Trace:
         >>> g.nodes[0]["value"], g.nodes[0]["adjoint_0"], g.edges[0, 1, 1]["partial"]
         (3.0, 6.0, 3.0)
         """
+        import json
+
         from .views.summary import title
 
         g = self.graph.to_networkx(self.notation)

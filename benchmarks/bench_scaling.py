@@ -4,7 +4,8 @@ Run:  .venv/bin/python benchmarks/bench_scaling.py [--quick]
       (micrograd: pip install -e '.[bench]'; without it that part is skipped)
 
 1. Time per node (microseconds, best of several runs) at 10^3, 10^4 and 10^5 nodes for
-   graphs whose cost used to grow faster than their size:
+   graphs whose cost used to grow faster than their size (and parsing alone, whose
+   target is 5 microseconds per node):
    - chain: t_k = relu(t_{k-1}*x1 + x2), traced reverse (parse + primal + partials +
      adjoints, every term stored);
    - wide: x1*x2 + x2*x3 + ... (one input per term), traced reverse;
@@ -63,6 +64,8 @@ def cases(n: int) -> list[tuple[str, str, Callable[[], object]]]:
     chain, (wide, wide_at) = chain_source(n), wide_source(n)
     outs, fan = outputs_source(n), fan_out_source(n)
     return [
+        ("chain, parse only", chain, lambda: av.parse(chain)),
+        ("wide sum, parse only", wide, lambda: av.parse(wide)),
         ("chain, traced reverse", chain,
          lambda: av.trace(chain, at={"x1": 0.5, "x2": 0.1}, mode="reverse")),
         ("wide sum, traced reverse", wide, lambda: av.trace(wide, at=wide_at, mode="reverse")),
@@ -81,7 +84,7 @@ def scaling(sizes: list[int]) -> None:
     for n in sizes:
         for name, source, run in cases(n):
             nodes = len(av.parse(source).nodes)
-            table.setdefault(name, []).append(best(run, 3 if n <= 10_000 else 1) / nodes * 1e6)
+            table.setdefault(name, []).append(best(run, 5 if n <= 10_000 else 3) / nodes * 1e6)
     for name, row in table.items():
         print(f"{name:32}" + "".join(f"{x:10.2f}" for x in row) + f"{row[-1] / row[0]:11.2f}x")
 

@@ -11,7 +11,6 @@ and read the diff: the oracle is ../shared/reference/worked-examples.md (values 
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 import os
@@ -388,16 +387,15 @@ def test_every_number_comes_from_the_trace_records(monkeypatch: pytest.MonkeyPat
     t = worked("both")
     steps = list(t.steps)
     w3 = steps[2]
-    steps[2] = dataclasses.replace(
-        w3, value=111.0, partials=(dataclasses.replace(w3.partials[0], value=222.0),))
+    steps[2] = w3._replace(value=111.0, partials=(w3.partials[0]._replace(value=222.0),))
     t.__dict__["steps"] = tuple(steps)
-    fwd = [dataclasses.replace(s, tangent=333.0) if s.node == 3 else s
+    fwd = [s._replace(tangent=333.0) if s.node == 3 else s
            for s in t.forward_steps(0)]
     rev = []
     for s in t.reverse_steps(0):
         if s.node == 0:
-            terms = tuple(dataclasses.replace(x, value=555.0) for x in s.terms)
-            s = dataclasses.replace(s, adjoint=444.0, terms=terms)
+            terms = tuple(x._replace(value=555.0) for x in s.terms)
+            s = s._replace(adjoint=444.0, terms=terms)
         rev.append(s)
     monkeypatch.setattr(t, "forward_steps", lambda k=0: fwd)
     monkeypatch.setattr(t, "reverse_steps", lambda k=0: rev)

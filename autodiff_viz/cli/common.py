@@ -13,7 +13,6 @@ functions that need them, each view only for the format asked for.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -172,6 +171,8 @@ def _number(name: str, text: str) -> Any:
     text = text.replace("\u2212", "-")  # the minus sign the views print: −2
     try:
         if text.startswith("["):  # a vector [1,2] or a matrix [[1,1],[1,1]]
+            import json
+
             value = json.loads(text)
             arr = np.asarray(value, dtype=float)
             if arr.size == 0 or arr.ndim > 2 or any(isinstance(v, bool) for v in
@@ -282,6 +283,8 @@ def _read_table(path: Path, what: str) -> dict[str, Any]:
                 import tomli as tomllib  # type: ignore[no-redef]
             data = tomllib.loads(text)
         else:
+            import json
+
             data = json.loads(text)
     except RecursionError:
         raise too_deep(None, InputError, name=f"{what}: {path}") from None

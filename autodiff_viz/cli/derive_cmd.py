@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "program":
         emit(program_text(dg), style="unicode")
     elif args.format == "json":
+        import json  # here, not at start-up (every command's module is imported for --help)
+
         emit(json.dumps(to_dict(dg, values, args.notation), indent=2, ensure_ascii=False))
     else:
         plain = derivative_graph(base, mode=args.mode, output=args.output, wrt=wrt) \

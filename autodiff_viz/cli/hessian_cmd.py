@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any
 
 from .common import (add_debug_option, add_digits_option, add_notation_option,
@@ -158,6 +157,8 @@ def render(results: list["Hessian"], args: argparse.Namespace, graph: Any) -> st
             data["modes"] = {h.mode: {"cost": h.cost.to_dict(),
                                       "max_difference": _difference(h, first)}
                              for h in results}
+        import json  # here, not at start-up
+
         return json.dumps(data, indent=2)
     out = [_head(args, graph, first.at), ""]
     if args.trace:
@@ -199,6 +200,8 @@ def render_hvp(h: "HVP", args: argparse.Namespace, graph: Any) -> str:
     from ..printing import format_number
 
     if args.format == "json":
+        import json  # here, not at start-up
+
         return json.dumps(h.to_dict(), indent=2)
     at = {k: v for k, v in h.trace.at.items()}
     out = [_head(args, graph, at), ""]
