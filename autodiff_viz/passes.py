@@ -481,11 +481,12 @@ def linearize(graph: Graph, p: PrimalRecord, only: Collection[int] | None = None
             args = [values[p_] for p_ in n.parents]
             out = values[n.id]
             row: list[Value | None] = []
+            domains = op.partial_domain  # type: ignore[union-attr]
             for k, q in enumerate(n.parents):
                 if nodes[q].kind == "const":
                     row.append(None)
                     continue
-                pd = op.partial_domain.get(k)  # type: ignore[union-attr]
+                pd = domains.get(k) if domains else None
                 if pd is not None:
                     bad = pd[0](*args)
                     if _bad(bad):
@@ -630,6 +631,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     values = p.values
     terms: dict[int, list[tuple[int, int, Value]]] = {}
     order = sorted(reached, reverse=True)  # children before parents
+    tensor = p.tensor
     with np.errstate(all="ignore"):
         for i in order:
             n = nodes[i]
@@ -637,7 +639,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 continue
             a = adjoints.get(i)
             if a is None:
-                a = adjoints[i] = zero if not p.tensor or not p.shapes[i] else np.zeros(p.shapes[i])
+                a = adjoints[i] = zero if not tensor or not p.shapes[i] else np.zeros(p.shapes[i])
             one = (a.ndim == 0 if isinstance(a, np.ndarray) else True) and a == 1.0  # 1·d is d
             tensor_op = n.op.tensor  # type: ignore[union-attr]
             args = [values[q] for q in n.parents] if tensor_op else None
@@ -648,16 +650,22 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
                 else:  # a partial of exactly 1 (x + y): the child's adjoint itself, shared
                     c = d if one else a if type(d) is float and d == 1.0 else a * d
-                if p.tensor:  # a broadcast argument: sum over the copies
+                if tensor:  # a broadcast argument: sum over the copies
                     c = _unbroadcast(c, p.shapes[q])
-                terms.setdefault(q, []).append((i, k, c))
-                prev = adjoints.get(q)
-                adjoints[q] = c if prev is None else prev + c
+                have = terms.get(q)
+                if have is None:  # q's first term: its adjoint so far
+                    terms[q] = [(i, k, c)]
+                    adjoints[q] = c
+                else:
+                    have.append((i, k, c))
+                    adjoints[q] = adjoints[q] + c
         flags: dict[int, list[str]] = {}
         for i in order:
-            if i not in adjoints:  # reached, but no term added: 0
+            v = adjoints.get(i)
+            if v is None:  # reached, but no term added: 0
                 adjoints[i] = zero
-            _flag_nonfinite(flags, i, adjoints[i], "adjoint-overflow")
+            elif not (math.isfinite(v) if not isinstance(v, np.ndarray) else _finite(v, True)):
+                flags.setdefault(i, []).append("adjoint-overflow")
     size = len(nodes)
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
                          np.asarray(seed, float).tolist(), NodeMap(adjoints, size, zero),
