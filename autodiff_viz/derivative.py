@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-from .errors import InputError
+from .errors import AutodiffVizError, InputError
 from .graph import Graph, Node
 from .ops import CONSTANTS, FUNCTIONS, PREC_ATOM, Op
 from .printing import apply_format, atom, format_number, number
@@ -69,7 +69,7 @@ class DerivativeGraph(Graph):
                  steps: Sequence[Step] = ()) -> None:
         # no source text: the original's does not describe the new nodes (a memo keyed by
         # the text, or re-parsing it to bind e or pi, would lose them)
-        super().__init__(nodes, outputs, None, base.share, base.parse_notes)
+        super().__init__(nodes, outputs, None, base.share, base.parse_notes, base.declared)
         self.base = base
         self.mode = mode
         self.of = of  # the output (reverse) or the seeded input (forward)
@@ -333,8 +333,8 @@ class _Namer:
 
 
 def derivative_graph(source: Any, mode: str = "reverse", output: str | None = None,
-                     wrt: str | Sequence[str] | None = None, simplify: bool = False
-                     ) -> DerivativeGraph:
+                     wrt: str | Sequence[str] | None = None, simplify: bool = False,
+                     shapes: Mapping[str, Any] | None = None) -> DerivativeGraph:
     """The graph of ``source`` with the nodes of its derivative appended.
 
     ``mode="reverse"``: adjoint nodes for one output (``output``, default the first),
@@ -345,6 +345,18 @@ def derivative_graph(source: Any, mode: str = "reverse", output: str | None = No
     ``output``); each tangent is the sum over its parents of partial times tangent.
     ``simplify=True`` drops ×1, +0 and ×0 terms, folds constants and shares identical
     subexpressions, recording each step in ``.steps``.
+
+    A graph of vectors and matrices (reverse mode): each operation's vector-Jacobian
+    product becomes nodes of the table (``matmul_bt(ḡ, W)`` is ḡ Wᵀ, ``sum_to(t, b)``
+    the sum over what broadcasting copied); ``shapes`` (input name -> a value or its
+    shape; declared shapes are used too) lets it skip ``sum_to`` where nothing was
+    broadcast.
+
+    >>> dg = derivative_graph("W: 2x3\\nx: 3\\nL = sum(tanh(W@x))")
+    >>> print("\\n".join(dg.listing()[2:]))
+    w̄3 = w̄4·(1 − tanh(w3)^2)
+    w̄2 = matmul_at(w1, w̄3)
+    w̄1 = matmul_bt(w̄3, w2)
 
     >>> dg = derivative_graph("sin(x1) + x1*x2", mode="forward", wrt="x2")
     >>> print("\\n".join(dg.listing()))
@@ -360,16 +372,19 @@ def derivative_graph(source: Any, mode: str = "reverse", output: str | None = No
                          hint="use mode='reverse' (adjoints, one output) or mode='forward' "
                               "(tangents, one input)")
     base = to_graph(source)
-    if base.tensor:
-        raise InputError("the derivative graph is built for graphs of numbers; this one has "
-                         "vectors or matrices",
-                         hint="write the expression with numbers (x1, x2, ...) or use "
-                              "trace/grad, which handle vectors and matrices")
+    if base.tensor and mode == "forward":
+        raise InputError("the forward derivative graph is built for graphs of numbers; this "
+                         "one has vectors or matrices",
+                         hint="use mode='reverse' (its derivative graph handles vectors and "
+                              "matrices), or trace with mode='forward'")
+    if base.tensor and simplify:
+        raise InputError("simplify=True is for graphs of numbers; this one has vectors or "
+                         "matrices", hint="build it with simplify=False")
     if not base.inputs:
         raise InputError("this expression has no inputs: there is nothing to differentiate",
                          hint="write an expression of variables, such as sin(x1) + x1*x2")
-    build = _reverse if mode == "reverse" else _forward
-    dg = build(base, output, wrt)
+    dg = (_reverse(base, output, wrt, _shapes(base, shapes)) if mode == "reverse" else
+          _forward(base, output, wrt))
     if simplify:
         from .simplify import simplify_graph
         dg = simplify_graph(dg)
@@ -386,8 +401,8 @@ def _wrt_list(base: Graph, wrt: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def _reverse(base: Graph, output: str | None, wrt: str | Sequence[str] | None
-             ) -> DerivativeGraph:
+def _reverse(base: Graph, output: str | None, wrt: str | Sequence[str] | None,
+             shapes: list[tuple[int, ...]] | None = None) -> DerivativeGraph:
     out = base.output_id(output) if output is not None else base.outputs[0][1]
     oname = output if output is not None else base.outputs[0][0]
     wanted = set(_wrt_list(base, wrt))
@@ -395,32 +410,171 @@ def _reverse(base: Graph, output: str | None, wrt: str | Sequence[str] | None
     live = _depends(base, {i for i in base.inputs if base.nodes[i].name in wanted})
     need = {i for i in need if live[i]}
     b, namer = _Nodes(base), _Namer(base)
+    tensor = base.tensor
     holds: dict[int, int] = {}
     role: dict[int, int] = {}
     carries: dict[int, tuple[int, int]] = {}
     terms: dict[int, list[int]] = {}
     order = sorted(need, reverse=True)  # children before parents
+
+    def resized(term: int, i: int, q: int) -> int:
+        """In a tensor graph, an elementwise term brought to its parent's shape."""
+        if not tensor or (shapes is not None and shapes[q] == shapes[i] and
+                          (i != out or shapes[out] == ())):
+            return term
+        return b.op(_op("sum_to"), [term, q])
+
     for i in order:
-        if i == out:
+        if i == out and (not tensor or (shapes is not None and shapes[out] == ())):
             holds[i] = b.const(1.0)
-        else:
-            holds[i] = j = b.total(terms[i])
+        else:  # a tensor output of unknown shape: its adjoint is 1 in every entry
+            holds[i] = j = (b.op(_op("sum_to"), [b.const(1.0), i]) if i == out else
+                            b.total(terms[i]) if i in terms else _zero(b, i, tensor))
             b.name(j, namer.new(oname, namer.of(i)))
             role[j] = i
         n = base.nodes[i]
         for k, q in enumerate(n.parents):
-            if q in need:
+            if q not in need:
+                continue
+            if n.op.tensor:  # type: ignore[union-attr]
+                term = _tensor_term(b, base, i, k, holds[i], carries)
+                if term is None:  # an argument only read for its shape or labels
+                    continue
+            else:
                 term = b.op(_op("mul"), [holds[i], b.partial(i, k)])
                 carries[term] = (0, i)
-                terms.setdefault(q, []).append(term)
+                term = resized(term, i, q)
+            terms.setdefault(q, []).append(term)
     outs = list(base.outputs)
     for i, x in zip(base.inputs, base.input_names):
         if x in wanted:
-            j = holds[i] if i in holds else b.const(0.0)
+            j = holds[i] if i in holds else _zero(b, i, tensor)
             outs.append(((b.nodes[j].name if j in role else None) or namer.new(oname, x), j))
     return DerivativeGraph(b.nodes, outs, base=base, mode="reverse", of=oname, holds=holds,
                            role=role, order=order, carries=carries,
                            pairs=[(oname, x) for x in base.input_names if x in wanted])
+
+
+def _zero(b: _Nodes, i: int, tensor: bool) -> int:
+    """The adjoint of a node no path reaches: 0 (in a tensor graph, of its shape)."""
+    return b.op(_op("sum_to"), [b.const(0.0), i]) if tensor else b.const(0.0)
+
+
+def _shapes(base: Graph, given: Mapping[str, Any] | None) -> list[tuple[int, ...]] | None:
+    """Every node's shape in a tensor graph, when every input's is known (given, as a value
+    or a shape, or declared); else None."""
+    if not base.tensor:
+        return None
+    import numpy as np
+
+    from .passes import infer_shapes
+    known = dict(base.declared)
+    for k, v in (given or {}).items():
+        known[k] = tuple(v) if isinstance(v, tuple) else tuple(np.shape(v))
+    if any(x not in known for x in base.input_names):
+        return None
+    try:
+        return infer_shapes(base, {x: np.zeros(known[x]) for x in base.input_names})
+    except (AutodiffVizError, ValueError):  # the passes report it where values are given
+        return None
+
+
+# -- adjoints of the tensor operations, as nodes -------------------------------------------
+# Per operation: (make, const, args, out, g, k) -> the node holding argument k's adjoint
+# term for the adjoint g of the operation's node out (None: that argument gets none).
+# make(name, *parents) appends an operation of the table; const(value) a constant.
+_Rule = Callable[[Callable[..., int], Callable[[float], int], list[int], int, int, int],
+                 "int | None"]
+
+
+def _along(make: Callable[..., int], g: int, x: int, axis: float) -> int:
+    """``g`` copied back along ``axis`` to ``x``'s shape (vectors and matrices)."""
+    if axis in (0, -2):
+        return make("sum_to", g, x)
+    return make("transpose", make("sum_to", g, make("transpose", x)))
+
+
+def _mse(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int, g: int,
+         k: int) -> int:
+    d = make("div", make("mul", make("mul", c(2.0), g), make("sub", a[0], a[1])),
+             make("size", a[0]))
+    return d if k == 0 else make("neg", d)
+
+
+def _bce(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int, g: int,
+         k: int) -> int:
+    p, y = a
+    if k == 0:
+        return make("div", make("div", make("mul", g, make("sub", p, y)),
+                                make("mul", p, make("sub", c(1.0), p))), make("size", p))
+    return make("div", make("mul", make("neg", g), make("sub", make("log", p), make(
+        "log", make("sub", c(1.0), p)))), make("size", p))
+
+
+def _cross_entropy(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int,
+                   g: int, k: int) -> int:
+    z, y = a
+    if k == 0:
+        return make("div", make("mul", g, make("sub", make("softmax", z), make("one_hot", y, z))),
+                    make("rows", z))
+    return make("from_one_hot", make("div", make("mul", make("neg", g), make("log_softmax", z)),
+                                     make("rows", z)), y)
+
+
+_RULES: dict[str, _Rule] = {
+    "matmul": lambda m, c, a, o, g, k: (m("matmul_bt", g, a[1]) if k == 0 else
+                                        m("matmul_at", a[0], g)),
+    "transpose": lambda m, c, a, o, g, k: m("transpose", g),
+    "sum": lambda m, c, a, o, g, k: m("sum_to", g, a[0]),
+    "mean": lambda m, c, a, o, g, k: m("div", m("sum_to", g, a[0]), m("size", a[0])),
+    "softmax": lambda m, c, a, o, g, k: m("mul", o, m("sub", g, m("rowsum", m("mul", g, o)))),
+    "log_softmax": lambda m, c, a, o, g, k: m("sub", g, m("mul", m("exp", o), m("rowsum", g))),
+    "logsumexp": lambda m, c, a, o, g, k: m("transpose", m("mul", g, m("transpose", m(
+        "softmax", a[0])))),
+    "outer": lambda m, c, a, o, g, k: (m("matmul", g, a[1]) if k == 0 else
+                                       m("matmul", m("transpose", g), a[0])),
+    "cross_entropy": _cross_entropy,
+    "norm2": lambda m, c, a, o, g, k: m("div", m("mul", g, a[0]), o),
+    "mse": _mse,
+    "bce": _bce,
+    # the helpers above, so that a derivative graph can be differentiated again
+    "sum_to": lambda m, c, a, o, g, k: m("sum_to", g, a[0]) if k == 0 else None,
+    "size": lambda m, c, a, o, g, k: None,
+    "rows": lambda m, c, a, o, g, k: None,
+    "rowsum": lambda m, c, a, o, g, k: m("sum_to", g, a[0]),
+    "one_hot": lambda m, c, a, o, g, k: m("from_one_hot", g, a[0]) if k == 0 else None,
+    "matmul_bt": lambda m, c, a, o, g, k: (m("matmul", g, a[1]) if k == 0 else
+                                           m("matmul_at", g, a[0])),
+    "matmul_at": lambda m, c, a, o, g, k: (m("matmul_bt", a[1], g) if k == 0 else
+                                           m("matmul", a[0], g)),
+}
+
+
+def _tensor_term(b: _Nodes, base: Graph, i: int, k: int, g: int,
+                 carries: dict[int, tuple[int, int]]) -> int | None:
+    """Nodes computing argument k's adjoint term of tensor node i, whose adjoint is node g."""
+    n = base.nodes[i]
+    op = n.op
+    a = list(n.parents)
+
+    def make(name: str, *parents: int) -> int:
+        j = b.op(_op(name), parents)
+        if g in parents and j not in carries:
+            carries[j] = (parents.index(g), i)
+        return j
+
+    if op.name in ("sum_axis", "mean_axis"):  # type: ignore[union-attr]
+        s = _along(make, g, a[0], base.nodes[a[1]].value)  # type: ignore[arg-type]
+        return s if op.name == "sum_axis" else make(  # type: ignore[union-attr]
+            "div", s, make("div", make("size", a[0]), make("size", i)))
+    rule = _RULES.get(op.name)  # type: ignore[union-attr]
+    if rule is None:
+        what = op.shown or op.name  # type: ignore[union-attr]
+        raise InputError(f"the derivative graph has no adjoint for {what} yet (the "
+                         "operation's vector-Jacobian product is not written as nodes)",
+                         hint=f"use trace or grad for a program with {what}; they handle "
+                              "it; or write it with other operations")
+    return rule(make, b.const, a, i, g, k)
 
 
 def _forward(base: Graph, output: str | None, wrt: str | Sequence[str] | None

@@ -464,6 +464,135 @@ _TENSOR_TABLE: list[Op] = [
                  "bce needs probabilities strictly between 0 and 1"),),
         doc="binary cross-entropy of probabilities p and labels y, averaged"),
 ]
+# --- helpers of the derivative graph of a tensor graph ------------------------------------
+# The adjoints as operations of the table, so that a derivative graph of vectors and
+# matrices evaluates, traces and is differentiated again like any graph (each is linear in
+# its first argument, or a count: its own jvp and vjp below). Not functions of the
+# expression language: they appear in derivative graphs only (``shown`` keeps them out of
+# FUNCTIONS).
+def _resize(x: Array, shape: tuple[int, ...]) -> Array:
+    """``x`` brought to ``shape``: summed over the axes broadcasting would copy into it
+    (the adjoint of a broadcast), copied along the axes ``shape`` has more of."""
+    xs = np.shape(x)
+    if xs == tuple(shape):
+        return x
+    x = np.asarray(x, dtype=float)
+    lead = x.ndim - len(shape)
+    if lead > 0:
+        x = x.sum(axis=tuple(range(lead)))
+    off = len(shape) - x.ndim
+    axes = tuple(k for k in range(x.ndim) if shape[off + k] == 1 and x.shape[k] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return np.array(np.broadcast_to(x, shape)) if shape else np.float64(x)
+
+
+def _resize_shape(x: tuple[int, ...], ref: tuple[int, ...]) -> tuple[int, ...]:
+    np.broadcast_shapes(x, ref)  # ValueError if they do not broadcast
+    return ref
+
+
+def _mm_bt(g: Array, b: Array) -> Array:
+    """``g bᵀ``, the adjoint of ``a`` in ``a @ b`` (numpy's vector rules: an outer product
+    when ``b`` is a vector)."""
+    return np.multiply.outer(g, b) if np.ndim(b) == 1 else np.matmul(g, np.transpose(b))
+
+
+def _mm_at(a: Array, g: Array) -> Array:
+    """``aᵀ g``, the adjoint of ``b`` in ``a @ b`` (an outer product when ``a`` is a
+    vector)."""
+    return np.multiply.outer(a, g) if np.ndim(a) == 1 else np.matmul(np.transpose(a), g)
+
+
+def _mm_bt_shape(g: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    if len(b) == 1:
+        return g + b
+    if not g or g[-1] != b[-1]:
+        raise ValueError("the inner sizes must agree")
+    return g[:-1] + b[:1]
+
+
+def _mm_at_shape(a: tuple[int, ...], g: tuple[int, ...]) -> tuple[int, ...]:
+    if len(a) == 1:
+        return a + g
+    if not g or g[0] != a[0]:
+        raise ValueError("the inner sizes must agree")
+    return a[1:] + g[1:]
+
+
+def _labels_back(g: Array, y: Array) -> Array:
+    """The adjoint of one-hot labels ``y`` from ``g`` (the logits' shape): ``g`` itself
+    when ``y`` is one-hot, 0 when it holds class indices (not differentiable)."""
+    return g if np.shape(y) == np.shape(g) else np.zeros(np.shape(y))
+
+
+def _zero(*_: Array) -> Array:
+    return 0.0
+
+
+def _zeros_like(k: int) -> Callable[..., Array]:
+    """A vjp that is 0 for argument ``k`` (a count, or a shape only read)."""
+    return lambda *a: np.zeros(np.shape(a[k]))
+
+
+def _count(name: str, fn: Callable[[Array], float], doc: str) -> Op:
+    return _op(name, "x", fn, _NONE, _NONE, latex=f"\\operatorname{{{{{name}}}}}({{0}})",
+               tensor=True, shown=name, vjp=(_zeros_like(0),), jvp=(_zero,),
+               vjp_formulas=("0",), jvp_formulas=("0",), shape=lambda x: (), doc=doc)
+
+
+_TENSOR_TABLE += [
+    _op("sum_to", "x ref", lambda x, ref: _resize(x, np.shape(ref)), _NONE, _NONE,
+        latex="\\operatorname{{sum\\_to}}({0}, {1})", tensor=True, shown="sum_to",
+        vjp=(lambda x, ref, o, g: _resize(g, np.shape(x)), _zeros_like(1)),
+        jvp=(lambda x, ref, o, t: _resize(t, np.shape(ref)), _zero),
+        vjp_formulas=("sum_to({g}, {0})", "0"), jvp_formulas=("sum_to({t}, {1})", "0"),
+        shape=_resize_shape,
+        doc="x brought to ref's shape: summed over the axes broadcasting copies, or copied "
+            "(the adjoint of a broadcast)"),
+    _count("size", lambda x: float(np.size(x)), "the number of entries of x"),
+    _count("rows", lambda x: float(_rows(x)),
+           "the number of examples of logits x (its rows; 1 for a vector)"),
+    _op("rowsum", "x", lambda x: np.sum(x, axis=-1, keepdims=True), _NONE, _NONE,
+        latex="\\sum_{{-1}} {0}", tensor=True, shown="rowsum",
+        vjp=(lambda x, o, g: _resize(g, np.shape(x)),),
+        jvp=(lambda x, o, t: np.sum(t, axis=-1, keepdims=True),),
+        vjp_formulas=("sum_to({g}, {0})",), jvp_formulas=("rowsum({t})",),
+        shape=lambda x: _last_axis(x)[:-1] + (1,),
+        doc="the sum along the last axis, kept as an axis of size 1"),
+    _op("one_hot", "y z", _one_hot, _NONE, _NONE, latex="\\operatorname{{onehot}}({0})",
+        tensor=True, shown="one_hot",
+        vjp=(lambda y, z, o, g: _labels_back(g, y), _zeros_like(1)),
+        jvp=(lambda y, z, o, t: t if np.shape(y) == np.shape(z) else 0.0, _zero),
+        vjp_formulas=("{g}", "0"), jvp_formulas=("{t}", "0"),
+        shape=lambda y, z: (_labels_shape(z, y), z)[1],
+        doc="labels y as one-hot rows of z's shape (y one-hot already, or class indices)"),
+    _op("from_one_hot", "g y", _labels_back, _NONE, _NONE,
+        latex="\\operatorname{{labels}}({0})", tensor=True, shown="from_one_hot",
+        vjp=(lambda g, y, o, h: h if np.shape(y) == np.shape(g) else np.zeros(np.shape(g)),
+             _zeros_like(1)),
+        jvp=(lambda g, y, o, t: _labels_back(t, y), _zero),
+        vjp_formulas=("{g}", "0"), jvp_formulas=("{t}", "0"),
+        shape=lambda g, y: y,
+        doc="the adjoint of one_hot: g where the labels y are one-hot, 0 for class indices"),
+    _op("matmul_bt", "g b", _mm_bt, _NONE, _NONE, latex="{0} {1}^{{\\top}}", tensor=True,
+        shown="matmul_bt",
+        vjp=(lambda g, b, o, h: np.matmul(h, b), lambda g, b, o, h: _mm_at(h, g)),
+        jvp=(lambda g, b, o, t: _mm_bt(t, b), lambda g, b, o, t: _mm_bt(g, t)),
+        vjp_formulas=("{g} {1}", "{g}ᵀ {0}"), jvp_formulas=("{t} {1}ᵀ", "{0} {t}ᵀ"),
+        shape=_mm_bt_shape,
+        doc="g bᵀ: the adjoint of a in a @ b (an outer product when b is a vector)"),
+    _op("matmul_at", "a g", _mm_at, _NONE, _NONE, latex="{0}^{{\\top}} {1}", tensor=True,
+        shown="matmul_at",
+        vjp=(lambda a, g, o, h: _mm_bt(g, h), lambda a, g, o, h: np.matmul(a, h)),
+        jvp=(lambda a, g, o, t: _mm_at(t, g), lambda a, g, o, t: _mm_at(a, t)),
+        vjp_formulas=("{1} {g}ᵀ", "{0} {g}"), jvp_formulas=("{t}ᵀ {1}", "{0}ᵀ {t}"),
+        shape=_mm_at_shape,
+        doc="aᵀ g: the adjoint of b in a @ b (an outer product when a is a vector)"),
+]
+DERIVATIVE_HELPERS = frozenset(("sum_to", "size", "rows", "rowsum", "one_hot", "from_one_hot",
+                                "matmul_bt", "matmul_at"))
+"""The operations above, made for derivative graphs of tensor graphs (not written by users)."""
 _TABLE += _TENSOR_TABLE
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

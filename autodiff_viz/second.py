@@ -158,15 +158,19 @@ def matrix_table(rows: Sequence[str], cols: Sequence[str], m: np.ndarray,
 
 
 # -- the derivative graphs ---------------------------------------------------------------
-def derived(graph: Graph, mode: str, output: str, wrt: Any) -> Graph:
-    """``derivative_graph(graph, mode, output, wrt)``, built once per graph."""
+def derived(graph: Graph, mode: str, output: str, wrt: Any,
+            shapes: Mapping[str, tuple[int, ...]] | None = None) -> Graph:
+    """``derivative_graph(graph, mode, output, wrt, shapes=shapes)``, built once per graph
+    (and per input shapes: a tensor graph's adjoints are resized only where they differ)."""
     from .derivative import derivative_graph
 
     cache = _DERIVED.setdefault(graph, {})
-    k = (mode, output, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt)
+    k = (mode, output, tuple(wrt) if isinstance(wrt, (list, tuple)) else wrt,
+         tuple(sorted((shapes or {}).items())))
     if k not in cache:
         cache[k] = derivative_graph(graph, mode=mode, output=output,
-                                    wrt=list(wrt) if isinstance(wrt, tuple) else wrt)
+                                    wrt=list(wrt) if isinstance(wrt, tuple) else wrt,
+                                    shapes=shapes)
     return cache[k]
 
 
@@ -200,13 +204,20 @@ def _setup(source: Any, at: Mapping[str, Any], output: str | None,
 
 def _scalars(graph: Graph, at: Mapping[str, Any]) -> None:
     """The Hessian is a matrix of numbers: no vectors, matrices or batches of points."""
+    if graph.tensor:
+        raise InputError("the full Hessian is computed for inputs that are numbers; this "
+                         "program has vectors or matrices (one row per entry of every "
+                         "input: too many to show)",
+                         hint="use hvp (av.hvp or autodiff-viz hessian --v ...): H·v along a "
+                              "direction v with one array per input, without the Hessian")
     arrays = [k for k, v in at.items() if np.ndim(v) > 0]
-    if graph.tensor or arrays:
+    if arrays:
         raise InputError("second derivatives are computed for inputs that are numbers"
                          + (f" ({', '.join(arrays)} {'is' if len(arrays) == 1 else 'are'} "
                             "not)" if arrays else ""),
-                         hint="the derivative graph holds numbers only, not yet vectors or "
-                              "matrices; give one point at a time, with numbers")
+                         hint="arrays given to a program of numbers are a batch of points: "
+                              "give one point at a time, with numbers (for vectors and "
+                              "matrices, declare them, W: 2x3, and use hvp)")
 
 
 def hessian(source: Any, at: Mapping[str, Any], mode: str = "forward-over-reverse",
@@ -266,33 +277,67 @@ def hvp(source: Any, at: Mapping[str, Any], v: Mapping[str, Any] | Sequence[Any]
 
     ``v``: a number per input (by name), or a list in the order of ``wrt`` (default:
     every input). Inputs left out of ``v`` get 0. ``product`` has one entry per input
-    of ``wrt``. Graphs of vectors and matrices are not supported: the derivative graph
-    holds numbers only.
+    of ``wrt``. In a graph of vectors and matrices (an MLP's loss) ``v`` gives an array
+    of the input's shape per input, and ``product`` holds arrays of those shapes.
     """
     graph, name, names = _setup(source, at, output, wrt)
-    _scalars(graph, at)
+    if not graph.tensor:
+        _scalars(graph, at)
     if not isinstance(v, Mapping):  # a list or a 1-d array, in the order of the inputs
         seq = None if isinstance(v, (str, bytes)) or np.ndim(v) != 1 else list(v)
         if seq is None or len(seq) != len(names):
             raise InputError(f"v must give one number per input ({', '.join(names)}), "
                              f"got {v!r}", hint="e.g. v=[1, 0], or v={'x1': 1}")
         v = dict(zip(names, seq))
+    v = dict(v)  # (the caller's dict is not changed)
     bad = [k for k in v if k not in names]
     if bad:
         raise InputError(f"v gives {', '.join(map(str, bad))}, which "
                          f"{'is' if len(bad) == 1 else 'are'} not among the inputs "
                          f"differentiated ({', '.join(names)})",
                          hint="give v a value for the inputs only")
+    shapes = _tensor_shapes(graph, at)
     for k, x in v.items():
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        if shapes is not None:
+            v[k] = _direction(k, x, shapes.get(k))
+        elif isinstance(x, bool) or not isinstance(x, numbers.Real):
             raise InputError(f"v[{k!r}] must be a number, got {x!r}",
                              hint="v is a direction: one number per input")
-    d = derived(graph, "reverse", name, tuple(names))
+    d = derived(graph, "reverse", name, tuple(names), shapes)
     grads = gradient_outputs(graph, d, names)
     t = trace(d, at, mode="forward", seed=dict(v), notation=notation)
     tangents = t.directional(0)
     product = {x: tangents[g] for x, g in zip(names, grads)}
     return HVP(name, dict(v), product, t, cost_of([t]), graph)
+
+
+def _tensor_shapes(graph: Graph, at: Mapping[str, Any]) -> dict[str, tuple[int, ...]] | None:
+    """A tensor graph's input shapes (from ``at``); None for a graph of numbers."""
+    if not graph.tensor:
+        return None
+    return {k: tuple(np.shape(x)) for k, x in at.items() if k in graph.input_names}
+
+
+def _direction(name: str, x: Any, shape: tuple[int, ...] | None) -> np.ndarray:
+    """``v[name]`` in a tensor graph: finite numbers, of the input's shape (a number is
+    that number in every entry; ``shape`` None: the input has no value, which the
+    passes report)."""
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or isinstance(x, (bool, str)) or not np.all(np.isfinite(a)):
+        raise InputError(f"v[{name!r}] must be finite numbers, got {x!r}",
+                         hint=f"give v[{name!r}] an array of {name}'s shape")
+    if shape is None:
+        return a
+    if a.ndim == 0:
+        return np.full(shape, float(a))
+    if a.shape != shape:
+        raise InputError(f"v[{name!r}] has shape {'×'.join(map(str, a.shape))}, but {name} is "
+                         + ("a number" if not shape else "×".join(map(str, shape))),
+                         hint=f"give v[{name!r}] an array of {name}'s shape")
+    return a
 
 
 def cost_of(traces: Sequence[Trace]) -> Cost:

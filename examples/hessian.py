@@ -3,9 +3,9 @@
 1. The worked example z = sin(x1) + x1*x2 at x1 = 2, x2 = 3: by hand
    H = [[-sin 2, 1], [1, 0]]; the three modes give it, each at its own cost.
 2. A Hessian-vector product of a small MLP's loss (a 2-3-1 network with tanh and
-   sigmoid, one example, written with numbers: the derivative graph holds numbers,
-   not yet vectors and matrices): one forward pass over the reverse derivative
-   graph, checked against central differences of the gradient along v.
+   sigmoid, one example, written with numbers; examples/mlp_hvp.py does it in matrix
+   form): one forward pass over the reverse derivative graph, checked against
+   central differences of the gradient along v.
 
 Run: `python examples/hessian.py`.
 """

@@ -193,14 +193,18 @@ def test_the_hvp_of_a_scalar_expanded_mlp_loss_equals_differences_of_its_gradien
         assert p.product[k] == pytest.approx((up[k] - down[k]) / (2 * eps), rel=1e-5, abs=1e-7)
 
 
-def test_graphs_of_vectors_and_matrices_are_refused_with_the_reason() -> None:
-    """Not faked: the derivative graph holds numbers only (see the report of issue 14)."""
+def test_graphs_of_vectors_and_matrices_hessian_refused_hvp_computed() -> None:
+    """The full Hessian of a tensor graph is refused (one row per entry of every input);
+    H·v is one forward pass over its reverse derivative graph (tests/test_derivative_tensor.py
+    checks it against differences of the gradient)."""
     at = {"W": [[1.0, 2.0], [0.5, -1.0]], "x": [1.0, 2.0]}
-    for call in (lambda: hessian("sum(tanh(W @ x))", at),
-                 lambda: hvp("sum(tanh(W @ x))", at, {"x": 1.0})):
-        with pytest.raises(InputError, match="numbers") as err:
-            call()
-        assert "vectors or matrices" in (err.value.hint or "")
+    with pytest.raises(InputError, match="numbers; this program has vectors or matrices") as err:
+        hessian("sum(tanh(W @ x))", at)
+    assert "hvp" in (err.value.hint or "")
+    p = hvp("sum(tanh(W @ x))", at, {"x": [1.0, 0.0]}, wrt=["x"])
+    W, x = np.array(at["W"]), np.array(at["x"])
+    t = np.tanh(W @ x)  # by hand: H = Wᵀ diag(-2 tanh (1 - tanh²)) W
+    assert np.allclose(p.product["x"], W.T @ (-2 * t * (1 - t * t) * (W @ [1.0, 0.0])))
 
 
 def test_errors_say_what_and_how_to_fix() -> None:
