@@ -535,12 +535,18 @@ _RULES: dict[str, _Rule] = {
                                        m("matmul", m("transpose", g), a[0])),
     "cross_entropy": _cross_entropy,
     "norm2": lambda m, c, a, o, g, k: m("div", m("mul", g, a[0]), o),
+    "max_all": lambda m, c, a, o, g, k: m("mul", g, m("at_max", a[0])),
+    "min_all": lambda m, c, a, o, g, k: m("mul", g, m("at_min", a[0])),
     "mse": _mse,
     "bce": _bce,
     # the helpers above, so that a derivative graph can be differentiated again
     "sum_to": lambda m, c, a, o, g, k: m("sum_to", g, a[0]) if k == 0 else None,
     "size": lambda m, c, a, o, g, k: None,
     "rows": lambda m, c, a, o, g, k: None,
+    "at_max": lambda m, c, a, o, g, k: None,  # constant almost everywhere
+    "at_min": lambda m, c, a, o, g, k: None,
+    "at_max_axis": lambda m, c, a, o, g, k: None,
+    "at_min_axis": lambda m, c, a, o, g, k: None,
     "rowsum": lambda m, c, a, o, g, k: m("sum_to", g, a[0]),
     "one_hot": lambda m, c, a, o, g, k: m("from_one_hot", g, a[0]) if k == 0 else None,
     "matmul_bt": lambda m, c, a, o, g, k: (m("matmul", g, a[1]) if k == 0 else
@@ -563,8 +569,10 @@ def _tensor_term(b: _Nodes, base: Graph, i: int, k: int, g: int,
             carries[j] = (parents.index(g), i)
         return j
 
-    if op.name in ("sum_axis", "mean_axis"):  # type: ignore[union-attr]
+    if op.name in ("sum_axis", "mean_axis", "max_axis", "min_axis"):  # type: ignore[union-attr]
         s = _along(make, g, a[0], base.nodes[a[1]].value)  # type: ignore[arg-type]
+        if op.name in ("max_axis", "min_axis"):  # type: ignore[union-attr]  # ḡ at the max
+            return make("mul", make(f"at_{op.name[:3]}_axis", a[0], a[1]), s)  # type: ignore[index]
         return s if op.name == "sum_axis" else make(  # type: ignore[union-attr]
             "div", s, make("div", make("size", a[0]), make("size", i)))
     rule = _RULES.get(op.name)  # type: ignore[union-attr]

@@ -541,7 +541,29 @@ def _count(name: str, fn: Callable[[Array], float], doc: str) -> Op:
                vjp_formulas=("0",), jvp_formulas=("0",), shape=lambda x: (), doc=doc)
 
 
+def _at_extreme(kind: str, along: bool) -> Op:
+    """``at_max(x)`` (``at_max_axis(x, axis)``): 1 at the largest entry (along ``axis``),
+    the first one at a tie, 0 elsewhere; a constant almost everywhere (derivative 0). The
+    adjoint of max is ḡ there."""
+    arg = np.argmax if kind == "max" else np.argmin
+    word = "largest" if kind == "max" else "smallest"
+    name = f"at_{kind}" + ("_axis" if along else "")
+    if along:
+        return _op(name, "x axis", lambda x, axis: _first_extreme(x, axis, arg), _NONE, _NONE,
+                   latex=f"[{{0}} = \\{kind}_{{{{{{1}}}}}}]", tensor=True, static=("axis",),
+                   shown=name, vjp=(_zeros_like(0), None), jvp=(_zero, None),
+                   vjp_formulas=("0", ""), jvp_formulas=("0", ""),
+                   shape=lambda x, a, axis: (_axis_shape(x, a, axis), x)[1],
+                   doc=f"1 at the {word} entry along axis (the first at a tie), else 0")
+    return _op(name, "x", lambda x: _first_extreme(x, None, arg), _NONE, _NONE,
+               latex=f"[{{0}} = \\{kind}]", tensor=True, shown=name,
+               vjp=(_zeros_like(0),), jvp=(_zero,), vjp_formulas=("0",), jvp_formulas=("0",),
+               shape=lambda x: x, doc=f"1 at the {word} entry (the first at a tie), else 0")
+
+
 _TENSOR_TABLE += [
+    _at_extreme("max", False), _at_extreme("min", False), _at_extreme("max", True),
+    _at_extreme("min", True),
     _op("sum_to", "x ref", lambda x, ref: _resize(x, np.shape(ref)), _NONE, _NONE,
         latex="\\operatorname{{sum\\_to}}({0}, {1})", tensor=True, shown="sum_to",
         vjp=(lambda x, ref, o, g: _resize(g, np.shape(x)), _zeros_like(1)),
@@ -591,7 +613,8 @@ _TENSOR_TABLE += [
         doc="aᵀ g: the adjoint of b in a @ b (an outer product when a is a vector)"),
 ]
 DERIVATIVE_HELPERS = frozenset(("sum_to", "size", "rows", "rowsum", "one_hot", "from_one_hot",
-                                "matmul_bt", "matmul_at"))
+                                "matmul_bt", "matmul_at", "at_max", "at_min", "at_max_axis",
+                                "at_min_axis"))
 """The operations above, made for derivative graphs of tensor graphs (not written by users)."""
 _TABLE += _TENSOR_TABLE
 
