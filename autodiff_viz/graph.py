@@ -445,8 +445,8 @@ class GraphBuilder:
                                              float(value), text, span))
         return self._keys[key]
 
-    def apply(self, op: Op, args: list[int], span: tuple[int, int] | None = None,
-              at: tuple[int, int] | None = None) -> int:
+    def apply(self, op: Op, args: "list[int] | tuple[int, ...]",
+              span: tuple[int, int] | None = None, at: tuple[int, int] | None = None) -> int:
         parents = tuple(args)
         if op.name == "neg" and self._nodes[parents[0]].kind == "const":
             c = self._nodes[parents[0]]
@@ -457,8 +457,8 @@ class GraphBuilder:
             i = self._keys.get(key)
             if i is not None:
                 return i
-        i = self._keys[key] = self._add(Node(len(self._nodes), "op", op, parents, None, None,
-                                             None, span, at))
+        i = self._keys[key] = len(self._nodes)
+        self._nodes.append(Node(i, "op", op, parents, None, None, None, span, at))
         return i
 
     def name(self, i: int, name: str) -> None:

@@ -108,10 +108,10 @@ class _Reader:
             _, op, s, e = stack.pop()
             r = operands.pop()
             if op is _NEG:
-                operands.append((b.apply(op, [r[0]], (s, r[2]), (s, e)), s, r[2]))
+                operands.append((b.apply(op, (r[0],), (s, r[2]), (s, e)), s, r[2]))
             else:
                 left = operands.pop()
-                operands.append((b.apply(op, [left[0], r[0]], (left[1], r[2]), (s, e)),
+                operands.append((b.apply(op, (left[0], r[0]), (left[1], r[2]), (s, e)),
                                  left[1], r[2]))
 
         def close() -> list:
@@ -196,7 +196,8 @@ class _Reader:
             raise _Unusual  # too many arguments, or too few: the full parser says so
         args = [a[0] for a in operands[len(operands) - count:]]
         del operands[len(operands) - count:]
-        args += [self.b.const(op.defaults[p]) for p in missing]  # leaky_relu(x): alpha=0.01
+        if missing:  # leaky_relu(x): alpha=0.01
+            args += [self.b.const(op.defaults[p]) for p in missing]
         operands.append((self.b.apply(op, args, (start, end), (start, name_end)), start, end))
 
     def name_ref(self, name: str, s: int, e: int) -> int:
