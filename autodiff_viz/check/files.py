@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import readfile
 from ..errors import LocatedInputError
@@ -37,6 +37,32 @@ def read_text(path: str | Path, error_type: type[LocatedInputError] = LocatedInp
     FIFOs and devices (:func:`autodiff_viz.readfile.read_text`: at most ``MAX_BYTES``
     are read, whatever the file system says its size is)."""
     return readfile.read_text(path, error_type, what, MAX_BYTES)
+
+
+def read_source(source: Any, error_type: type[LocatedInputError], what: str
+                ) -> tuple[Any, str | None, str | None]:
+    """``(data, text, path)`` of a key or template given as a dict, a path (``.toml``,
+    ``.json``, ``.yaml``) or TOML/JSON text; errors are ``error_type`` and name ``what``.
+
+    >>> read_source('x = 1.0', LocatedInputError, "key")[0]["x"].text
+    '1.0'
+    """
+    if isinstance(source, Mapping):
+        return source, None, None
+    if not isinstance(source, (str, Path)):
+        raise error_type(f"cannot read a {what} from {type(source).__name__}",
+                         hint="give a path, TOML/JSON text or a dict")
+    s = str(source)
+    if isinstance(source, Path) or ("\n" not in s and "=" not in s and "\x00" not in s
+                                    and len(s) <= 4096 and not s.lstrip().startswith("{")):
+        fmt = format_of(s)
+        if fmt is None:
+            raise error_type(f"cannot tell the format of the {what} {s}", path=s,
+                             hint=f"name the {what} file .toml, .json or .yaml")
+        text = read_text(s, error_type, what)
+        return load_data(text, fmt, s, error_type), text, s
+    return load_data(s, "json" if s.lstrip().startswith("{") else "toml", None,
+                     error_type), s, None
 
 
 def _toml_float(text: str) -> Figure:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import math
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -25,7 +24,7 @@ from ..errors import AutodiffVizError, ParseError, ProblemKeyError, ShapeError
 from ..graph import NOTATIONS, Graph
 from ..parser import parse
 from .figures import Figure, Tolerance
-from .files import format_of, load_data, read_text
+from .files import read_source
 from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, SECOND_ASKS, TABLE_KINDS,
                    TOP_FIELDS, Ask, FormulaSettings, Key, RandomPoints)
 from .tensors import figure_array, is_array, plain
@@ -475,28 +474,5 @@ def load_key(source: Any) -> Key:
     """A :class:`Key` from a Key, a dict, a path (``.toml``, ``.json``, ``.yaml``) or TOML/JSON text."""
     if isinstance(source, Key):
         return source
-    path: str | None = None
-    text: str | None = None
-    if isinstance(source, Mapping):
-        data: Any = source
-    elif isinstance(source, (str, Path)):
-        s = str(source)
-        is_path = isinstance(source, Path) or ("\n" not in s and "=" not in s
-                                               and "\x00" not in s and len(s) <= 4096
-                                               and not s.lstrip().startswith("{"))
-        if is_path:
-            path = s
-            fmt = format_of(s)
-            if fmt is None:
-                raise ProblemKeyError(f"cannot tell the format of key {s}", path=s,
-                                      hint="name the key file .toml, .json or .yaml")
-            text = read_text(s, ProblemKeyError, "key")
-            data = load_data(text, fmt, s, ProblemKeyError)
-        else:
-            text = s
-            data = load_data(s, "json" if s.lstrip().startswith("{") else "toml", None,
-                             ProblemKeyError)
-    else:
-        raise ProblemKeyError(f"cannot read a problem key from {type(source).__name__}",
-                              hint="give a path, TOML/JSON text or a dict")
+    data, text, path = read_source(source, ProblemKeyError, "key")
     return KeyReader(data, text, path).read()

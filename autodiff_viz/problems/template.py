@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import LocatedInputError, ParseError, ProblemKeyError
@@ -289,27 +288,9 @@ class _Reader:
 def load_template(source: Any) -> Template:
     """A :class:`Template` from a Template, a dict, a ``.toml``/``.json``/``.yaml`` path
     or TOML text; raises :class:`TemplateError` with the field and line."""
-    from ..check.files import format_of, load_data, read_text
+    from ..check.files import read_source
 
     if isinstance(source, Template):
         return source
-    path = text = None
-    if isinstance(source, Mapping):
-        data: Any = source
-    elif isinstance(source, (str, Path)):
-        s = str(source)
-        if isinstance(source, Path) or ("\n" not in s and "=" not in s and len(s) < 4096):
-            path = s
-            fmt = format_of(s)
-            if fmt is None:
-                raise TemplateError(f"cannot tell the format of the template {s}", path=s,
-                                    hint="name the template file .toml, .json or .yaml")
-            text = read_text(s, TemplateError, "template")
-            data = load_data(text, fmt, s, TemplateError)
-        else:
-            text = s
-            data = load_data(s, "toml", None, TemplateError)
-    else:
-        raise TemplateError(f"cannot read a template from {type(source).__name__}",
-                            hint="give a path, TOML text or a dict")
+    data, text, path = read_source(source, TemplateError, "template")
     return _Reader(data, text, path).read()
