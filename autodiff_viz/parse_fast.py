@@ -29,6 +29,7 @@ from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
 _TOKENS = re.compile(r"([ \t\r\f]*)(\#[^\n]*|[^\W\d]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
                      r"|\*\*|[^ \t\r\f])", re.DOTALL)
 _ALIASES = {"**": "^", "·": "*", "×": "*", "−": "-"}
+_INFIX = {**INFIX, **{a: INFIX[op] for a, op in _ALIASES.items()}}  # with the other spellings
 _NEG = OPS["neg"]
 _INF = float("inf")
 
@@ -124,7 +125,7 @@ class _Reader:
         while k < n:
             t = texts[k]
             c = t[0]
-            if c == "\n" or c == ";" or c == "#":
+            if c in "\n;#":
                 if c == "#" or (c == "\n" and any(f[0] != "op" for f in stack)):
                     k += 1  # a comment, or a new line inside parentheses: white space
                     continue
@@ -137,7 +138,7 @@ class _Reader:
                         raise _Unusual
                     operands.append((b.const(value, span=(s, e)), s, e))
                     expect_operand = False
-                elif _is_name(c):
+                elif c.isalpha() or c == "_":  # a name
                     after = texts[k + 1] if k + 1 < n else ""
                     if after == "(":
                         stack.append(["call", _callable(t), s, e, 0])
@@ -170,7 +171,7 @@ class _Reader:
                 stack.append(frame)
                 expect_operand = True
             else:
-                op = INFIX.get(_ALIASES.get(t, t))
+                op = _INFIX.get(t)
                 if op is None:
                     raise _Unusual
                 while stack and stack[-1][0] == "op" and (
