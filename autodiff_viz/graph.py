@@ -36,6 +36,13 @@ def _natural(name: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
 
 
+def check_notation(notation: str) -> None:
+    """Raise :class:`InputError` unless ``notation`` is one of :data:`NOTATIONS`."""
+    if notation not in NOTATIONS:
+        raise InputError(f"unknown notation {notation!r}",
+                         hint="use one of: w (w1, w2, ...), v (v-1, v0, v1, ...), u (u1, ...)")
+
+
 class Node(NamedTuple):
     """One node: an input, a constant or an operation applied to parents."""
 
@@ -182,9 +189,7 @@ class Graph:
         >>> parse("w2*x").label_letter("w"), parse("w2*x").labels("w")
         ('u', ['u1', 'u2', 'u3'])
         """
-        if notation not in NOTATIONS:
-            raise InputError(f"unknown notation {notation!r}",
-                             hint="use one of: w (w1, w2, ...), v (v-1, v0, v1, ...), u (u1, ...)")
+        check_notation(notation)
         if notation not in self._letters:
             family: dict[str, list[tuple[str, int]]] = {}
             for name, i in self.user_names.items():

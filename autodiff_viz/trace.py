@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .errors import RenderError
-from .graph import Graph
+from .graph import Graph, check_notation
 from .passes import ForwardRecord, Linearization, PrimalRecord, ReverseRecord
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class Trace:
         self.reverse = tuple(reverse)
         self.notation = notation
         self.mode = mode
-        graph.labels(notation)  # validates the notation early
+        check_notation(notation)  # early; the labels themselves are made when a view asks
 
     # -- names -----------------------------------------------------------------
     @property
