@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import re
+from array import array
 from itertools import accumulate, chain
 from typing import Iterable
 
@@ -65,7 +66,7 @@ class _Reader:
         pairs = _TOKENS.findall(source)  # (white space, token)
         self.texts = [t for _, t in pairs]
         # where each piece starts: token k spans pos[2k + 1]:pos[2k + 2]
-        self.pos = list(accumulate(map(len, chain.from_iterable(pairs)), initial=0))
+        self.pos = array("q", accumulate(map(len, chain.from_iterable(pairs)), initial=0))
 
     def program(self) -> Graph:
         b, scope, texts = self.b, self.scope, self.texts
