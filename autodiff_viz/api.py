@@ -128,7 +128,7 @@ def trace(source: Any, at: Mapping[str, Any] | None = None, *, mode: str = "both
                for s in (_entry_seeds(p.values[graph.output_id(o)], output_seed)
                          if entries and p.tensor else [output_seed])]
     values = {n: p.values[i] for n, i in zip(graph.input_names, graph.inputs)}
-    return Trace(graph, values, p, lin, fwd, rev, notation, mode)
+    return Trace(graph, values, p, lin, fwd, rev, notation, mode, output)
 
 
 def _seeds(name: str, value: Any, entries: bool) -> list[dict[str, Any]]:

@@ -160,8 +160,10 @@ class Trace:
 
     def __init__(self, graph: Graph, at: dict[str, Any], primal: PrimalRecord,
                  linear: Linearization | None, forward: list[ForwardRecord],
-                 reverse: list[ReverseRecord], notation: str = "w", mode: str = "both") -> None:
+                 reverse: list[ReverseRecord], notation: str = "w", mode: str = "both",
+                 output: str | None = None) -> None:
         self.graph = graph
+        self.output = output  # the output asked for (trace(..., output=)); None: the first
         self.at = at
         self.primal = primal
         self.linear = linear
@@ -203,8 +205,14 @@ class Trace:
 
     @property
     def value(self) -> Any:
-        """Value of the output (the first one when there are several)."""
-        return self._shaped(self.primal.values[self.graph.outputs[0][1]])
+        """Value of the output asked for with ``output=``, else of the first output.
+
+        >>> import autodiff_viz as av
+        >>> av.trace("a = 2*x; b = 3*x", at={"x": 1}, output="b").value
+        3.0
+        """
+        i = self.graph.output_id(self.output) if self.output else self.graph.outputs[0][1]
+        return self._shaped(self.primal.values[i])
 
     def _wrt_inputs(self, r: ReverseRecord) -> list[int]:
         """The input nodes reverse pass ``r`` differentiates with respect to, in order."""

@@ -44,7 +44,7 @@ def in_notation(t: Trace, notation: str) -> Trace | None:
         return t
     try:
         return Trace(t.graph, t.at, t.primal, t.linear, list(t.forward), list(t.reverse),
-                     notation=notation, mode=t.mode)
+                     notation=notation, mode=t.mode, output=t.output)
     except InputError:
         return None
 
