@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
-from .errors import AutodiffVizError, InputError
+from .errors import InputError
 from .graph import Graph, Node
+from .derivative_tensor import adjoint_term, node_shapes, tangent_term
 from .ops import CONSTANTS, FUNCTIONS, PREC_ATOM, Op
 from .printing import apply_format, atom, format_number, number
 
@@ -346,11 +347,12 @@ def derivative_graph(source: Any, mode: str = "reverse", output: str | None = No
     ``simplify=True`` drops ×1, +0 and ×0 terms, folds constants and shares identical
     subexpressions, recording each step in ``.steps``.
 
-    A graph of vectors and matrices (reverse mode): each operation's vector-Jacobian
-    product becomes nodes of the table (``matmul_bt(ḡ, W)`` is ḡ Wᵀ, ``sum_to(t, b)``
-    the sum over what broadcasting copied); ``shapes`` (input name -> a value or its
-    shape; declared shapes are used too) lets it skip ``sum_to`` where nothing was
-    broadcast.
+    A graph of vectors and matrices: each operation's vector-Jacobian product (reverse
+    mode; Jacobian-vector product forward, the seeded input 1 in every entry) becomes
+    nodes of the table (``matmul_bt(ḡ, W)`` is ḡ Wᵀ, ``sum_to(t, b)`` the sum over what
+    broadcasting copied; see :mod:`autodiff_viz.derivative_tensor`); ``shapes`` (input
+    name -> a value or its shape; declared shapes are used too) lets it skip ``sum_to``
+    where nothing was broadcast.
 
     >>> dg = derivative_graph("W: 2x3\\nx: 3\\nL = sum(tanh(W@x))")
     >>> print("\\n".join(dg.listing()[2:]))
@@ -372,19 +374,14 @@ def derivative_graph(source: Any, mode: str = "reverse", output: str | None = No
                          hint="use mode='reverse' (adjoints, one output) or mode='forward' "
                               "(tangents, one input)")
     base = to_graph(source)
-    if base.tensor and mode == "forward":
-        raise InputError("the forward derivative graph is built for graphs of numbers; this "
-                         "one has vectors or matrices",
-                         hint="use mode='reverse' (its derivative graph handles vectors and "
-                              "matrices), or trace with mode='forward'")
     if base.tensor and simplify:
         raise InputError("simplify=True is for graphs of numbers; this one has vectors or "
                          "matrices", hint="build it with simplify=False")
     if not base.inputs:
         raise InputError("this expression has no inputs: there is nothing to differentiate",
                          hint="write an expression of variables, such as sin(x1) + x1*x2")
-    dg = (_reverse(base, output, wrt, _shapes(base, shapes)) if mode == "reverse" else
-          _forward(base, output, wrt))
+    dg = (_reverse(base, output, wrt, node_shapes(base, shapes)) if mode == "reverse" else
+          _forward(base, output, wrt, node_shapes(base, shapes)))
     if simplify:
         from .simplify import simplify_graph
         dg = simplify_graph(dg)
@@ -437,7 +434,7 @@ def _reverse(base: Graph, output: str | None, wrt: str | Sequence[str] | None,
             if q not in need:
                 continue
             if n.op.tensor:  # type: ignore[union-attr]
-                term = _tensor_term(b, base, i, k, holds[i], carries)
+                term = adjoint_term(b, base, i, k, holds[i], carries)
                 if term is None:  # an argument only read for its shape or labels
                     continue
             else:
@@ -460,133 +457,8 @@ def _zero(b: _Nodes, i: int, tensor: bool) -> int:
     return b.op(_op("sum_to"), [b.const(0.0), i]) if tensor else b.const(0.0)
 
 
-def _shapes(base: Graph, given: Mapping[str, Any] | None) -> list[tuple[int, ...]] | None:
-    """Every node's shape in a tensor graph, when every input's is known (given, as a value
-    or a shape, or declared); else None."""
-    if not base.tensor:
-        return None
-    import numpy as np
-
-    from .passes import infer_shapes
-    known = dict(base.declared)
-    for k, v in (given or {}).items():
-        known[k] = tuple(v) if isinstance(v, tuple) else tuple(np.shape(v))
-    if any(x not in known for x in base.input_names):
-        return None
-    try:
-        return infer_shapes(base, {x: np.zeros(known[x]) for x in base.input_names})
-    except (AutodiffVizError, ValueError):  # the passes report it where values are given
-        return None
-
-
-# -- adjoints of the tensor operations, as nodes -------------------------------------------
-# Per operation: (make, const, args, out, g, k) -> the node holding argument k's adjoint
-# term for the adjoint g of the operation's node out (None: that argument gets none).
-# make(name, *parents) appends an operation of the table; const(value) a constant.
-_Rule = Callable[[Callable[..., int], Callable[[float], int], list[int], int, int, int],
-                 "int | None"]
-
-
-def _along(make: Callable[..., int], g: int, x: int, axis: float) -> int:
-    """``g`` copied back along ``axis`` to ``x``'s shape (vectors and matrices)."""
-    if axis in (0, -2):
-        return make("sum_to", g, x)
-    return make("transpose", make("sum_to", g, make("transpose", x)))
-
-
-def _mse(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int, g: int,
-         k: int) -> int:
-    d = make("div", make("mul", make("mul", c(2.0), g), make("sub", a[0], a[1])),
-             make("size", a[0]))
-    return d if k == 0 else make("neg", d)
-
-
-def _bce(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int, g: int,
-         k: int) -> int:
-    p, y = a
-    if k == 0:
-        return make("div", make("div", make("mul", g, make("sub", p, y)),
-                                make("mul", p, make("sub", c(1.0), p))), make("size", p))
-    return make("div", make("mul", make("neg", g), make("sub", make("log", p), make(
-        "log", make("sub", c(1.0), p)))), make("size", p))
-
-
-def _cross_entropy(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int,
-                   g: int, k: int) -> int:
-    z, y = a
-    if k == 0:
-        return make("div", make("mul", g, make("sub", make("softmax", z), make("one_hot", y, z))),
-                    make("rows", z))
-    return make("from_one_hot", make("div", make("mul", make("neg", g), make("log_softmax", z)),
-                                     make("rows", z)), y)
-
-
-_RULES: dict[str, _Rule] = {
-    "matmul": lambda m, c, a, o, g, k: (m("matmul_bt", g, a[1]) if k == 0 else
-                                        m("matmul_at", a[0], g)),
-    "transpose": lambda m, c, a, o, g, k: m("transpose", g),
-    "sum": lambda m, c, a, o, g, k: m("sum_to", g, a[0]),
-    "mean": lambda m, c, a, o, g, k: m("div", m("sum_to", g, a[0]), m("size", a[0])),
-    "softmax": lambda m, c, a, o, g, k: m("mul", o, m("sub", g, m("rowsum", m("mul", g, o)))),
-    "log_softmax": lambda m, c, a, o, g, k: m("sub", g, m("mul", m("exp", o), m("rowsum", g))),
-    "logsumexp": lambda m, c, a, o, g, k: m("transpose", m("mul", g, m("transpose", m(
-        "softmax", a[0])))),
-    "outer": lambda m, c, a, o, g, k: (m("matmul", g, a[1]) if k == 0 else
-                                       m("matmul", m("transpose", g), a[0])),
-    "cross_entropy": _cross_entropy,
-    "norm2": lambda m, c, a, o, g, k: m("div", m("mul", g, a[0]), o),
-    "max_all": lambda m, c, a, o, g, k: m("mul", g, m("at_max", a[0])),
-    "min_all": lambda m, c, a, o, g, k: m("mul", g, m("at_min", a[0])),
-    "mse": _mse,
-    "bce": _bce,
-    # the helpers above, so that a derivative graph can be differentiated again
-    "sum_to": lambda m, c, a, o, g, k: m("sum_to", g, a[0]) if k == 0 else None,
-    "size": lambda m, c, a, o, g, k: None,
-    "rows": lambda m, c, a, o, g, k: None,
-    "at_max": lambda m, c, a, o, g, k: None,  # constant almost everywhere
-    "at_min": lambda m, c, a, o, g, k: None,
-    "at_max_axis": lambda m, c, a, o, g, k: None,
-    "at_min_axis": lambda m, c, a, o, g, k: None,
-    "rowsum": lambda m, c, a, o, g, k: m("sum_to", g, a[0]),
-    "one_hot": lambda m, c, a, o, g, k: m("from_one_hot", g, a[0]) if k == 0 else None,
-    "matmul_bt": lambda m, c, a, o, g, k: (m("matmul", g, a[1]) if k == 0 else
-                                           m("matmul_at", g, a[0])),
-    "matmul_at": lambda m, c, a, o, g, k: (m("matmul_bt", a[1], g) if k == 0 else
-                                           m("matmul", a[0], g)),
-}
-
-
-def _tensor_term(b: _Nodes, base: Graph, i: int, k: int, g: int,
-                 carries: dict[int, tuple[int, int]]) -> int | None:
-    """Nodes computing argument k's adjoint term of tensor node i, whose adjoint is node g."""
-    n = base.nodes[i]
-    op = n.op
-    a = list(n.parents)
-
-    def make(name: str, *parents: int) -> int:
-        j = b.op(_op(name), parents)
-        if g in parents and j not in carries:
-            carries[j] = (parents.index(g), i)
-        return j
-
-    if op.name in ("sum_axis", "mean_axis", "max_axis", "min_axis"):  # type: ignore[union-attr]
-        s = _along(make, g, a[0], base.nodes[a[1]].value)  # type: ignore[arg-type]
-        if op.name in ("max_axis", "min_axis"):  # type: ignore[union-attr]  # ḡ at the max
-            return make("mul", make(f"at_{op.name[:3]}_axis", a[0], a[1]), s)  # type: ignore[index]
-        return s if op.name == "sum_axis" else make(  # type: ignore[union-attr]
-            "div", s, make("div", make("size", a[0]), make("size", i)))
-    rule = _RULES.get(op.name)  # type: ignore[union-attr]
-    if rule is None:
-        what = op.shown or op.name  # type: ignore[union-attr]
-        raise InputError(f"the derivative graph has no adjoint for {what} yet (the "
-                         "operation's vector-Jacobian product is not written as nodes)",
-                         hint=f"use trace or grad for a program with {what}; they handle "
-                              "it; or write it with other operations")
-    return rule(make, b.const, a, i, g, k)
-
-
-def _forward(base: Graph, output: str | None, wrt: str | Sequence[str] | None
-             ) -> DerivativeGraph:
+def _forward(base: Graph, output: str | None, wrt: str | Sequence[str] | None,
+             shapes: list[tuple[int, ...]] | None = None) -> DerivativeGraph:
     if wrt is not None and not isinstance(wrt, str):
         raise InputError("forward mode seeds one input: give wrt as one name",
                          hint="for several inputs, build one forward graph per input, or use "
@@ -600,24 +472,38 @@ def _forward(base: Graph, output: str | None, wrt: str | Sequence[str] | None
     holds: dict[int, int] = {}
     role: dict[int, int] = {}
     carries: dict[int, tuple[int, int]] = {}
+    tensor = base.tensor
     for i in need:
-        if i == seed:
+        if i == seed and (not tensor or (shapes is not None and shapes[i] == ())):
             holds[i] = b.const(1.0)
+            continue
+        if i == seed:  # a vector or matrix seeded whole: 1 in every entry
+            holds[i] = j = b.op(_op("sum_to"), [b.const(1.0), i])
+            b.name(j, namer.new(namer.of(i), x))
+            role[j] = i
             continue
         n = base.nodes[i]
         terms = []
         for k, q in enumerate(n.parents):
-            if q in holds:
+            if q not in holds:
+                continue
+            if n.op.tensor:  # type: ignore[union-attr]
+                term = tangent_term(b, base, i, k, holds[q], carries)
+                if term is None:  # constant in that argument
+                    continue
+            else:
                 term = b.op(_op("mul"), [b.partial(i, k), holds[q]])
                 carries[term] = (1, q)
-                terms.append(term)
-        holds[i] = j = b.total(terms)
+                if tensor and (shapes is None or shapes[q] != shapes[i]):
+                    term = b.op(_op("sum_to"), [term, i])  # copied as broadcasting does
+            terms.append(term)
+        holds[i] = j = b.total(terms) if terms else _zero(b, i, tensor)
         out_name = next((o for o, oi in base.outputs if oi == i), None)
         b.name(j, namer.new(out_name or namer.of(i), x))
         role[j] = i
     outs = list(base.outputs)
     for y, i in outs_wanted:
-        j = holds[i] if i in holds else b.const(0.0)
+        j = holds[i] if i in holds else _zero(b, i, tensor)
         name = b.nodes[j].name if j in role else None
         outs.append((name if name == f"d{y}_d{x}" else namer.new(y, x), j))
     return DerivativeGraph(b.nodes, outs, base=base, mode="forward", of=x, holds=holds,

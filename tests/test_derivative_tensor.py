@@ -1,6 +1,6 @@
 """The derivative graph of a tensor graph (issue 14, "the same for tensor graphs"): the
-adjoints as nodes of the operations table, checked against the reverse pass's adjoints at
-every original node; H·v of matrix-form MLP losses against central differences of the
+adjoints (tangents) as nodes of the operations table, checked against the reverse
+(forward) pass at every original node; H·v of matrix-form MLP losses against central differences of the
 gradient; the helper operations' own jvp and vjp against finite differences and each
 other; what is refused, and why."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 import autodiff_viz as av
 from autodiff_viz.errors import InputError
 from autodiff_viz.ops import DERIVATIVE_HELPERS, FUNCTIONS, OPS
-from autodiff_viz.passes import linearize, primal, reverse
+from autodiff_viz.passes import forward, linearize, primal, reverse
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS = ["W1", "b1", "W2", "b2"]
@@ -104,8 +104,8 @@ OP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("expr, shapes", OP_CASES, ids=[f"{e}:{s}" for e, s in OP_CASES])
-def test_each_tensor_operations_adjoint_nodes_equal_its_vjp(expr: str, shapes: dict) -> None:
+def _op_point(expr: str, shapes: dict) -> dict:
+    """Random arguments of those shapes, and a random weight C of the result's shape."""
     rng = np.random.default_rng(len(expr) + sum(map(len, shapes.values())))
     at = {k: rng.normal(size=s) for k, s in shapes.items()}
     if expr.startswith("bce"):
@@ -114,6 +114,12 @@ def test_each_tensor_operations_adjoint_nodes_equal_its_vjp(expr: str, shapes: d
         at["b"] = rng.uniform(1, 2, size=shapes["b"])
     out = primal(av.parse(expr), at).values[-1]
     at["C"] = rng.normal(size=np.shape(out))
+    return at
+
+
+@pytest.mark.parametrize("expr, shapes", OP_CASES, ids=[f"{e}:{s}" for e, s in OP_CASES])
+def test_each_tensor_operations_adjoint_nodes_equal_its_vjp(expr: str, shapes: dict) -> None:
+    at = _op_point(expr, shapes)
     src = f"L = sum(({expr})*C)"
     assert _adjoints_agree(src, at) >= 3
     assert _adjoints_agree(src, at, shapes=True) >= 3
@@ -130,12 +136,52 @@ def test_an_operation_without_adjoint_nodes_is_refused_by_name() -> None:
     assert "trace or grad" in (err.value.hint or "")
 
 
-def test_forward_mode_and_simplify_are_refused_for_tensor_graphs() -> None:
-    with pytest.raises(InputError, match="forward derivative graph") as err:
-        av.derivative_graph("sum(tanh(W@x))", mode="forward")
-    assert "mode='reverse'" in (err.value.hint or "")
-    with pytest.raises(InputError, match="simplify"):
+def test_simplify_is_refused_for_tensor_graphs() -> None:
+    """×0 would drop a term for a number 0 where an array is due."""
+    with pytest.raises(InputError, match="simplify") as err:
         av.derivative_graph("sum(tanh(W@x))", simplify=True)
+    assert "simplify=False" in (err.value.hint or "")
+
+
+def _tangents_agree(src: str, at: dict, x: str, shapes: bool) -> int:
+    """Forward mode: every original node's tangent, the derivative graph's value against
+    the forward pass seeded with 1 in every entry of x."""
+    dg = av.derivative_graph(src, mode="forward", wrt=x, shapes=at if shapes else None)
+    base = dg.base
+    assert base.tensor
+    p = primal(base, at)
+    f = forward(base, p, linearize(base, p), {x: 1.0})
+    values = primal(dg, at).values
+    for i, j in dg.holds.items():
+        want = f.tangents[i]
+        if np.ndim(want) == 0 and want == 0 and np.shape(values[j]):  # the pass's 0: every entry
+            want = np.zeros(np.shape(values[j]))
+        assert np.shape(values[j]) == np.shape(want), (src, x, i)
+        assert np.allclose(values[j], want, rtol=1e-10, atol=1e-12), (src, x, i)
+    return len(dg.holds)
+
+
+@pytest.mark.parametrize("seed", range(0, 24, 3))
+def test_forward_derivative_graph_tangents_equal_the_forward_pass(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    src = _random_program(rng)
+    m, d, k, c = (int(x) for x in rng.integers(2, 5, size=4))
+    point = _mlp_point(seed, m, d, k, c)
+    at = {x: point[x] for x in av.parse(src).input_names}
+    for x in at:
+        for shapes in (False, True):
+            _tangents_agree(src, at, x, shapes)
+
+
+@pytest.mark.parametrize("expr, shapes", OP_CASES, ids=[f"{e}:{s}" for e, s in OP_CASES])
+def test_each_tensor_operations_tangent_nodes_equal_its_jvp(expr: str, shapes: dict) -> None:
+    at = _op_point(expr, shapes)
+    for src in (f"L = sum(({expr})*C)", f"L = ({expr})*C"):
+        if not av.parse(src).tensor:  # elementwise only: a batch of points, not a tensor graph
+            continue
+        for x in shapes:
+            assert _tangents_agree(src, at, x, False) >= 2
+            assert _tangents_agree(src, at, x, True) >= 2
 
 
 def test_the_listing_reads_as_matrix_adjoints() -> None:
