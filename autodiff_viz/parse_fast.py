@@ -105,6 +105,7 @@ class _Reader:
         stack: list[list] = []  # ["op", Op, start, end] | ["(", start] | ["call", Op, start, name end, commas]
         n = len(texts)
         expect_operand = True
+        depth = 0  # parentheses and calls open: a new line inside them is white space
 
         def reduce() -> None:
             _, op, s, e = stack.pop()
@@ -117,17 +118,19 @@ class _Reader:
                                  left[1], r[2]))
 
         def close() -> list:
+            nonlocal depth
             while stack and stack[-1][0] == "op":
                 reduce()
             if not stack:
                 raise _Unusual
+            depth -= 1
             return stack.pop()
 
         while k < n:
             t = texts[k]
             c = t[0]
             if c in "\n;#":
-                if c == "#" or (c == "\n" and any(f[0] != "op" for f in stack)):
+                if c == "#" or (c == "\n" and depth):
                     k += 1  # a comment, or a new line inside parentheses: white space
                     continue
                 break
@@ -143,6 +146,7 @@ class _Reader:
                     after = texts[k + 1] if k + 1 < n else ""
                     if after == "(":
                         stack.append(["call", _callable(t), s, e, 0])
+                        depth += 1
                         k += 2
                         if k < n and texts[k] == ")":
                             raise _Unusual
@@ -153,6 +157,7 @@ class _Reader:
                     expect_operand = False
                 elif c == "(":
                     stack.append(["(", s])
+                    depth += 1
                 elif t == "-" or t == "−":
                     stack.append(["op", _NEG, s, e])
                 elif t != "+":
@@ -170,6 +175,7 @@ class _Reader:
                     raise _Unusual
                 frame[4] += 1
                 stack.append(frame)
+                depth += 1
                 expect_operand = True
             else:
                 op = _INFIX.get(t)
