@@ -632,6 +632,8 @@ for _o in _TABLE:
             FUNCTIONS[_n] = _o
 FUNCTIONS["pow"] = OPS["pow"]
 FUNCTIONS["transpose"] = OPS["transpose"]
+for _n in DERIVATIVE_HELPERS:  # so that a derivative graph's program parses back
+    FUNCTIONS[_n] = OPS[_n]
 FUNCTIONS.pop("T", None)  # T is a postfix (W^T), not a function name
 
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}

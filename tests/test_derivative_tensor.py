@@ -247,7 +247,21 @@ def test_helper_operations_jvp_and_vjp_against_differences(name: str, shapes: li
 def test_every_helper_operation_is_tested() -> None:
     tested = {n for n, _ in HELPERS} | {"size", "rows"}  # counts: test_counts_and_labels
     assert tested == DERIVATIVE_HELPERS
-    assert all(OPS[n].tensor and n not in FUNCTIONS for n in DERIVATIVE_HELPERS)
+    # functions of the language, so that a derivative program parses back
+    assert all(OPS[n].tensor and FUNCTIONS[n] is OPS[n] for n in DERIVATIVE_HELPERS)
+
+
+def test_a_tensor_derivative_program_parses_back_to_the_same_values() -> None:
+    dg = av.derivative_graph("W: 2x3\nx: 3\nL = sum(tanh(W@x))")
+    again = av.parse(dg.to_program(), outputs=dg.output_names)
+    at = {"W": np.arange(6.0).reshape(2, 3) / 10, "x": np.array([1.0, -1, 2])}
+    first = av.trace(dg, at=at, mode="primal").values
+    second = av.trace(again, at=at, mode="primal").values
+    assert first.keys() == second.keys() == {"L", "dL_dW", "dL_dx"}
+    for k in first:
+        assert np.allclose(first[k], second[k])
+    W, x = at["W"], at["x"]  # by hand: dL/dW = (1 - tanh(Wx)^2) xᵀ
+    assert np.allclose(second["dL_dW"], np.outer(1 - np.tanh(W @ x) ** 2, x))
 
 
 def test_counts_and_labels() -> None:
@@ -365,8 +379,13 @@ def test_cli_hessian_v_on_a_tensor_program(tmp_path: Path) -> None:
     down = av.gradient(src, {k: x - eps * v.get(k, 0) for k, x in values.items()})
     for k in ("W1", "b1", "w2"):
         assert np.allclose(got["product"][k], (up[k] - down[k]) / (2 * eps), atol=1e-7), k
-    # the table output (the default) needs a view-side change in cli/hessian_cmd.py
-    # (see /tmp/h/need_tensor_hvp.md): it formats every value as a number
+    table = subprocess.run([sys.executable, "-m", "autodiff_viz", "hessian", f"@{prog}",
+                            "--at", at, "--v", "w2=[1,0,0],b1=[0,1,0]", "--wrt", "W1,b1,w2"],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert table.returncode == 0, table.stderr
+    row = next(line for line in table.stdout.splitlines() if "(H·v)[w2" in line)
+    shown = [float(x) for x in row.split("=", 1)[1].strip(" []").split(",")]
+    assert np.allclose(shown, got["product"]["w2"], rtol=1e-3, atol=1e-4)
 
 
 def test_example_mlp_hvp_runs_and_agrees() -> None:

@@ -127,12 +127,12 @@ def _vector(text: str, names: list[str]) -> Any:
 
 
 def _head(args: argparse.Namespace, graph: Any, at: dict[str, Any]) -> str:
-    from ..printing import format_number
+    from ..views.lines import fmt  # a number, or a vector or matrix (a tensor program)
 
     exprs = graph.expressions("text")
     outs = [(n, i) for n, i in graph.outputs if args.output in (None, n)] or graph.outputs
     text = "; ".join(f"{n} = {exprs[i] or graph.formula(i)}" for n, i in outs)
-    point = ", ".join(f"{k}={format_number(v, args.digits)}" for k, v in at.items())
+    point = ", ".join(f"{k}={fmt(v, args.digits, 'text')}" for k, v in at.items())
     return f"{text} at {point}"
 
 
@@ -197,7 +197,7 @@ def _difference(h: "Hessian", ref: "Hessian") -> float:
 
 def render_hvp(h: "HVP", args: argparse.Namespace, graph: Any) -> str:
     """H·v as a table of one row per input (or JSON)."""
-    from ..printing import format_number
+    from ..views.lines import fmt
 
     if args.format == "json":
         import json  # here, not at start-up
@@ -208,10 +208,10 @@ def render_hvp(h: "HVP", args: argparse.Namespace, graph: Any) -> str:
     if args.trace:
         out += ["== one forward pass over the reverse derivative graph, seeded with v ==",
                 "", h.trace.to_text(args.digits, ascii=args.ascii), ""]
-    v = ", ".join(f"{k}={format_number(x, args.digits)}" for k, x in h.v.items())
+    v = ", ".join(f"{k}={fmt(x, args.digits, 'text')}" for k, x in h.v.items())
     out.append(f"Hessian-vector product H·v of {h.output}, v: {v}")
     w = max(len(k) for k in h.product)
-    out += [f"  (H·v)[{k.ljust(w)}] = {format_number(x, args.digits)}"
+    out += [f"  (H·v)[{k.ljust(w)}] = {fmt(x, args.digits, 'text')}"
             for k, x in h.product.items()]
     out += ["", "Cost: 1 forward pass over the reverse derivative graph of "
                 f"{h.cost.graph_nodes} nodes (the Hessian itself needs one per input)"]
