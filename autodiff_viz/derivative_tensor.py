@@ -55,11 +55,9 @@ _Rule = Callable[[Callable[..., int], Callable[[float], int], list[int], int, in
                  "int | None"]
 
 
-def _along(make: Callable[..., int], g: int, x: int, axis: float) -> int:
-    """``g`` copied back along ``axis`` to ``x``'s shape (vectors and matrices)."""
-    if axis in (0, -2):
-        return make("sum_to", g, x)
-    return make("transpose", make("sum_to", g, make("transpose", x)))
+def _along(make: Callable[..., int], g: int, x: int, axis: int) -> int:
+    """``g`` copied back along the axis (node ``axis``) to ``x``'s shape, any number of axes."""
+    return make("spread_axis", g, x, axis)
 
 
 def _mse(make: Callable[..., int], c: Callable[[float], int], a: list[int], o: int, g: int,
@@ -132,7 +130,7 @@ def adjoint_term(b: _Nodes, base: Graph, i: int, k: int, g: int,
     a = list(n.parents)
     if op.name in ("sum_axis", "mean_axis", "max_axis", "min_axis"):  # type: ignore[union-attr]
         make = _maker(b, g, i, carries)
-        s = _along(make, g, a[0], base.nodes[a[1]].value)  # type: ignore[arg-type]
+        s = _along(make, g, a[0], a[1])
         if op.name in ("max_axis", "min_axis"):  # type: ignore[union-attr]  # ḡ at the max
             return make("mul", make(f"at_{op.name[:3]}_axis", a[0], a[1]), s)  # type: ignore[index]
         return s if op.name == "sum_axis" else make(  # type: ignore[union-attr]

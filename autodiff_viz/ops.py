@@ -307,6 +307,12 @@ def _spread(g: Array, x: Array, axis: Array) -> Array:
     return np.broadcast_to(np.expand_dims(g, _ax(axis)), np.shape(x))
 
 
+def _spread_shape(g: tuple[int, ...], x: tuple[int, ...], axis: float) -> tuple[int, ...]:
+    if _axis_shape(x, (), axis) != g:
+        raise ValueError("g must have x's shape without the axis")
+    return x
+
+
 def _first_extreme(x: Array, axis: Array | None, which: Callable[..., Array]) -> Array:
     """1 where the max (min) along ``axis`` is, the first one at a tie; 0 elsewhere."""
     x = np.asarray(x)
@@ -597,6 +603,15 @@ _TENSOR_TABLE += [
         vjp_formulas=("{g}", "0"), jvp_formulas=("{t}", "0"),
         shape=lambda g, y: y,
         doc="the adjoint of one_hot: g where the labels y are one-hot, 0 for class indices"),
+    _op("spread_axis", "g x axis", _spread, _NONE, _NONE,
+        latex="\\operatorname{{spread}}_{{{2}}}({0})", tensor=True, static=("axis",),
+        shown="spread_axis",
+        vjp=(lambda g, x, axis, o, h: np.sum(h, axis=_ax(axis)), _zeros_like(1), None),
+        jvp=(lambda g, x, axis, o, t: _spread(t, x, axis), _zero, None),
+        vjp_formulas=("sum({g}, axis={2})", "0", ""),
+        jvp_formulas=("spread_axis({t}, {1}, {2})", "0", ""),
+        shape=lambda g, x, a, axis: _spread_shape(g, x, axis),
+        doc="g copied along axis to x's shape: the adjoint of a sum along that axis"),
     _op("matmul_bt", "g b", _mm_bt, _NONE, _NONE, latex="{0} {1}^{{\\top}}", tensor=True,
         shown="matmul_bt",
         vjp=(lambda g, b, o, h: np.matmul(h, b), lambda g, b, o, h: _mm_at(h, g)),
@@ -612,7 +627,8 @@ _TENSOR_TABLE += [
         shape=_mm_at_shape,
         doc="aᵀ g: the adjoint of b in a @ b (an outer product when a is a vector)"),
 ]
-DERIVATIVE_HELPERS = frozenset(("sum_to", "size", "rows", "rowsum", "one_hot", "from_one_hot",
+DERIVATIVE_HELPERS = frozenset(("sum_to", "spread_axis", "size", "rows", "rowsum", "one_hot",
+                                "from_one_hot",
                                 "matmul_bt", "matmul_at", "at_max", "at_min", "at_max_axis",
                                 "at_min_axis"))
 """The operations above, made for derivative graphs of tensor graphs (not written by users)."""

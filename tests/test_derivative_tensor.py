@@ -219,7 +219,9 @@ HELPERS = [("sum_to", [(3, 4), (4,)]), ("sum_to", [(4,), (3, 4)]), ("sum_to", [(
            ("matmul_at", [(3, 4), (3, 2)]), ("matmul_at", [(3,), (2,)]),
            ("matmul_at", [(3, 4), (3,)]), ("one_hot", [(3, 4), (3, 4)]),
            ("from_one_hot", [(3, 4), (3, 4)]), ("at_max", [(3, 4)]), ("at_min", [(5,)]),
-           ("at_max_axis", [(3, 4), 1]), ("at_min_axis", [(3, 4), 0])]
+           ("at_max_axis", [(3, 4), 1]), ("at_min_axis", [(3, 4), 0]),
+           ("spread_axis", [(3,), (4, 3), 0]), ("spread_axis", [(2, 4), (2, 3, 4), 1]),
+           ("spread_axis", [(2, 2), (2, 2, 2), -1])]
 
 
 @pytest.mark.parametrize("name, shapes", HELPERS, ids=[f"{n}{s}" for n, s in HELPERS])
@@ -399,3 +401,22 @@ def test_example_mlp_hvp_runs_and_agrees() -> None:
     a, b = (float(x.split(",")[0]) for x in sym.split("= ")[1:])
     assert a == pytest.approx(b, rel=1e-5)
     assert "w̄9 = matmul_bt(w̄10, w4)" in proc.stdout
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2), (2, 3, 4), (3, 4), (5,)])
+def test_reductions_along_any_axis_of_any_array(shape: tuple[int, ...]) -> None:
+    """sum, mean and max along every axis (3-d arrays too, and equal sizes, where copying
+    back along the wrong axis would still fit): the derivative graph's gradient equals
+    the reverse pass, and H·v equals central differences of the gradient."""
+    rng = np.random.default_rng(len(shape))
+    for axis in range(-len(shape), len(shape)):
+        src = (f"L = sum(sum(x, axis={axis})^2) + "
+               f"sum(mean(x*x, axis={axis})*max(x, axis={axis}))")
+        x, v = rng.normal(size=shape), rng.normal(size=shape)
+        grad = av.trace(src, at={"x": x}, mode="reverse").gradient["x"]
+        values = av.trace(av.derivative_graph(src), at={"x": x}, mode="primal").values
+        assert np.allclose(values["dL_dx"], grad, rtol=1e-12, atol=1e-12), axis
+        eps = 1e-6
+        fd = (av.gradient(src, {"x": x + eps * v})["x"]
+              - av.gradient(src, {"x": x - eps * v})["x"]) / (2 * eps)
+        assert np.allclose(av.hvp(src, {"x": x}, {"x": v}).product["x"], fd, atol=1e-6), axis
