@@ -423,7 +423,10 @@ class GraphBuilder:
     def __init__(self, share: bool = True) -> None:
         self.share = share
         self._nodes: list[Node] = []
-        self._keys: dict[Any, int] = {}
+        self._consts: dict[str, int] = {}  # constant by its text
+        # shared subexpressions: operation name -> parents -> node (the key is the node's
+        # own parents tuple: nothing more is kept per node)
+        self._ops: dict[str, dict[tuple[int, ...], int]] = {}
         self.inputs: dict[str, int] = {}
         self.named: dict[str, int] = {}
 
@@ -444,11 +447,11 @@ class GraphBuilder:
               span: tuple[int, int] | None = None) -> int:
         from .printing import format_number
         text = text or format_number(value)
-        key = ("const", text)
-        if key not in self._keys:
-            self._keys[key] = self._add(Node(len(self._nodes), "const", None, (), None,
-                                             float(value), text, span))
-        return self._keys[key]
+        i = self._consts.get(text)
+        if i is None:
+            i = self._consts[text] = self._add(Node(len(self._nodes), "const", None, (), None,
+                                                    float(value), text, span))
+        return i
 
     def apply(self, op: Op, args: "list[int] | tuple[int, ...]",
               span: tuple[int, int] | None = None, at: tuple[int, int] | None = None) -> int:
@@ -457,12 +460,14 @@ class GraphBuilder:
             c = self._nodes[parents[0]]
             text = c.text[1:] if c.text.startswith("-") else "-" + c.text  # type: ignore
             return self.const(-c.value, text, span)  # type: ignore[operator]
-        key = (op.name, parents)
+        i = len(self._nodes)
         if self.share:
-            i = self._keys.get(key)
-            if i is not None:
-                return i
-        i = self._keys[key] = len(self._nodes)
+            same = self._ops.get(op.name)
+            if same is None:
+                same = self._ops[op.name] = {}
+            j = same.setdefault(parents, i)
+            if j != i:
+                return j
         self._nodes.append(Node(i, "op", op, parents, None, None, None, span, at))
         return i
 

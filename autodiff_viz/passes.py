@@ -95,6 +95,22 @@ class NodeMap(Sequence):  # type: ignore[type-arg]
         return f"{type(self).__name__}({self.stored!r}, {self._n}, {self._default!r})"
 
 
+class TermMap(NodeMap):
+    """A reverse pass's terms per node: a list of (child, position, value), stored as the
+    one triple itself for a node with a single child (most nodes), which saves a list.
+
+    >>> m = TermMap({1: (3, 0, 2.0), 2: [(3, 1, 1.0), (4, 0, 5.0)]}, 5, ())
+    >>> m[1], m[2], m[0]
+    ([(3, 0, 2.0)], [(3, 1, 1.0), (4, 0, 5.0)], ())
+    """
+
+    __slots__ = ()
+
+    def _at(self, i: int) -> Any:
+        v = self.stored.get(i, self._default)
+        return [v] if type(v) is tuple and v else v
+
+
 class NodeSet(NodeMap):
     """Whether a pass stored something for node ``i``: a view of the keys of what it
     stored, so it costs nothing more.
@@ -629,7 +645,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                                                    p.shapes[out] if p.tensor else None)}
     # a non-scalar output seeded with a number: all ones, the gradient of its sum
     values = p.values
-    terms: dict[int, list[tuple[int, int, Value]]] = {}
+    terms: dict[int, Any] = {}  # a node's one term (child, position, value), or a list
     order = sorted(reached, reverse=True)  # children before parents
     tensor = p.tensor
     with np.errstate(all="ignore"):
@@ -654,10 +670,13 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     c = _unbroadcast(c, p.shapes[q])
                 have = terms.get(q)
                 if have is None:  # q's first term: its adjoint so far
-                    terms[q] = [(i, k, c)]
+                    terms[q] = (i, k, c)
                     adjoints[q] = c
                 else:
-                    have.append((i, k, c))
+                    if type(have) is tuple:  # a second child: a list of terms
+                        terms[q] = [have, (i, k, c)]
+                    else:
+                        have.append((i, k, c))
                     adjoints[q] = adjoints[q] + c
         flags: dict[int, list[str]] = {}
         for i in order:
@@ -669,7 +688,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     size = len(nodes)
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
                          np.asarray(seed, float).tolist(), NodeMap(adjoints, size, zero),
-                         NodeMap(terms, size, ()),
+                         TermMap(terms, size, ()),
                          NodeSet(adjoints, size, False), order,
                          None if wrt is None else tuple(wrt), flags)
 
