@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from sys import intern
 from itertools import accumulate, chain
 from typing import Iterable
 
@@ -64,7 +65,7 @@ class _Reader:
         self.scope: dict[str, int] = {}  # names assigned so far
         self.used: set[str] = set()  # assigned names used later (not outputs)
         pairs = _TOKENS.findall(source)  # (white space, token)
-        self.texts = [t for _, t in pairs]
+        self.texts = [intern(t) for _, t in pairs]  # a name written many times: one string
         # where each piece starts: token k spans pos[2k + 1]:pos[2k + 2]
         self.pos = array("q", accumulate(map(len, chain.from_iterable(pairs)), initial=0))
 

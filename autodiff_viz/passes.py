@@ -95,20 +95,52 @@ class NodeMap(Sequence):  # type: ignore[type-arg]
         return f"{type(self).__name__}({self.stored!r}, {self._n}, {self._default!r})"
 
 
-class TermMap(NodeMap):
-    """A reverse pass's terms per node: a list of (child, position, value), stored as the
-    one triple itself for a node with a single child (most nodes), which saves a list.
+class TermMap(Sequence):  # type: ignore[type-arg]
+    """A reverse pass's terms per node: ``m[q]`` lists (child, position, value), in the
+    order the pass added them (children from last to first).
 
-    >>> m = TermMap({1: (3, 0, 2.0), 2: [(3, 1, 1.0), (4, 0, 5.0)]}, 5, ())
-    >>> m[1], m[2], m[0]
-    ([(3, 0, 2.0)], [(3, 1, 1.0), (4, 0, 5.0)], ())
+    The pass stores each child's contributions once, as one tuple per child (``sent[i][k]``
+    is what child ``i`` sent to its argument ``k``, None where nothing was sent), like
+    the local partials; a node's list is made when it is asked for, from the graph's
+    children. That keeps one small tuple per node instead of a triple per term.
+
+    >>> from autodiff_viz import parse
+    >>> g = parse("x*x + x")                        # x, w2 = x*x, w3 = w2 + x
+    >>> m = TermMap(g, {1: (3.0, 3.0), 2: (1.0, 1.0)})
+    >>> m[0], m[1], m[2], len(m)
+    ([(2, 1, 1.0), (1, 0, 3.0), (1, 1, 3.0)], [(2, 0, 1.0)], (), 3)
     """
 
-    __slots__ = ()
+    __slots__ = ("graph", "sent")
 
-    def _at(self, i: int) -> Any:
-        v = self.stored.get(i, self._default)
-        return [v] if type(v) is tuple and v else v
+    def __init__(self, graph: Graph, sent: dict[int, tuple[Any, ...]]) -> None:
+        self.graph, self.sent = graph, sent
+
+    def __getitem__(self, q: Any) -> Any:
+        if isinstance(q, slice):
+            return [self[j] for j in range(*q.indices(len(self)))]
+        n = len(self)
+        if q < 0:
+            q += n
+        if not 0 <= q < n:
+            raise IndexError(q)
+        sent = self.sent
+        terms = [(i, k, row[k]) for i, k in _children_last_first(self.graph)[q]
+                 if (row := sent.get(i)) is not None and row[k] is not None]
+        return terms or ()
+
+    def __len__(self) -> int:
+        return len(self.graph.nodes)
+
+
+def _children_last_first(graph: Graph) -> list[list[tuple[int, int]]]:
+    """Per node, its (child, position) pairs in the order a reverse pass meets them:
+    children from the last to the first, each child's positions in order."""
+    cached = graph.__dict__.get("_children_last_first")
+    if cached is None:
+        cached = [sorted(kids, key=lambda ck: (-ck[0], ck[1])) for kids in graph.children]
+        graph.__dict__["_children_last_first"] = cached
+    return cached
 
 
 class NodeSet(NodeMap):
@@ -645,8 +677,12 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                                                    p.shapes[out] if p.tensor else None)}
     # a non-scalar output seeded with a number: all ones, the gradient of its sum
     values = p.values
-    terms: dict[int, Any] = {}  # a node's one term (child, position, value), or a list
+    sent: dict[int, tuple[Any, ...]] = {}  # per child: what it sent to each argument
     order = sorted(reached, reverse=True)  # children before parents
+    # Without wrt every parent a partial leads to is reached: the set is not needed (and
+    # is let go, a smaller peak); with wrt it keeps the pass on the paths asked for.
+    only = reached if wrt is not None else None
+    del reached
     tensor = p.tensor
     with np.errstate(all="ignore"):
         for i in order:
@@ -659,8 +695,11 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             one = (a.ndim == 0 if isinstance(a, np.ndarray) else True) and a == 1.0  # 1·d is d
             tensor_op = n.op.tensor  # type: ignore[union-attr]
             args = [values[q] for q in n.parents] if tensor_op else None
+            row: list[Any] = [None] * len(n.parents)
+            sends = False
             for k, (d, q) in enumerate(zip(partials[i], n.parents)):
-                if q not in reached or (d is None and not tensor_op):  # constants: never reached
+                if ((d is None and not tensor_op) or (only is not None and q not in only)
+                        or (tensor_op and nodes[q].kind == "const")):  # constants: no term
                     continue
                 if tensor_op:
                     c = n.op.vjp[k](*args, values[i], a)  # type: ignore[union-attr, misc]
@@ -668,16 +707,12 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                     c = d if one else a if type(d) is float and d == 1.0 else a * d
                 if tensor:  # a broadcast argument: sum over the copies
                     c = _unbroadcast(c, p.shapes[q])
-                have = terms.get(q)
-                if have is None:  # q's first term: its adjoint so far
-                    terms[q] = (i, k, c)
-                    adjoints[q] = c
-                else:
-                    if type(have) is tuple:  # a second child: a list of terms
-                        terms[q] = [have, (i, k, c)]
-                    else:
-                        have.append((i, k, c))
-                    adjoints[q] = adjoints[q] + c
+                row[k] = c
+                sends = True
+                prev = adjoints.get(q)
+                adjoints[q] = c if prev is None else prev + c
+            if sends:
+                sent[i] = tuple(row)
         flags: dict[int, list[str]] = {}
         for i in order:
             v = adjoints.get(i)
@@ -688,7 +723,7 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
     size = len(nodes)
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else
                          np.asarray(seed, float).tolist(), NodeMap(adjoints, size, zero),
-                         TermMap(terms, size, ()),
+                         TermMap(graph, sent),
                          NodeSet(adjoints, size, False), order,
                          None if wrt is None else tuple(wrt), flags)
 
