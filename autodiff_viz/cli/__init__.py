@@ -46,8 +46,12 @@ exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input erro
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser; its subparsers are in ``parser.commands`` (name -> parser)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; its subparsers are in ``parser.commands`` (name -> parser).
+
+    With ``only`` (the command the line names) the other commands get a bare subparser:
+    their options are never read then, and adding them all costs start-up time.
+    """
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -59,9 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
                              "after the command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f".{name}_cmd", __name__).register(sub)
+        if only is None or name == only:
+            importlib.import_module(f".{name}_cmd", __name__).register(sub)
+        else:
+            sub.add_parser(name)
     parser.commands = dict(sub.choices)  # type: ignore[attr-defined]
     return parser
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command the line names after its global options (None with a global --help,
+    which lists every command)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "-":
+        if argv[i] in ("-h", "--help"):
+            return None
+        i += 1
+    return argv[i] if i < len(argv) and argv[i] in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv  # until the arguments are read (a crash while reading them)
     with prepared():
         try:
-            parser = build_parser()
+            parser = build_parser(_command_named(argv))
             from .argv import prepare, restore
 
             scanned = prepare(argv, parser, parser.commands)  # type: ignore[attr-defined]
