@@ -330,3 +330,24 @@ def test_the_benchmark_runs_quick_and_its_modes_agree() -> None:
     assert rows["forward-over-reverse"][2] == "20" and rows["forward-over-forward"][2] == "400"
     assert float(rows["reverse-over-reverse"][6]) < 1.0  # a reverse pass visits ancestors only
     assert proc.stdout.rstrip().endswith("(ok)")
+
+
+@pytest.mark.parametrize("mode", ["reverse-over-reverse", "forward-over-reverse",
+                                  "forward-over-forward"])
+def test_no_name_in_a_second_order_trace_means_two_things(mode: str) -> None:
+    """A derivative graph has nodes named w̄1 (or ẇ1); the second pass's adjoint (tangent)
+    of w1 must not be written w̄1 (ẇ1) too: it is written ∂out/∂w1 (∂w1/∂x) there."""
+    from autodiff_viz.views.lines import adjoint_name, tangent_name
+
+    h = av.hessian("sin(x1) + x1*x2", {"x1": 2, "x2": 3}, mode=mode)
+    for t in h.traces:
+        nodes = set(t.names)
+        for k in range(len(t.reverse)):
+            shown = {adjoint_name(t, k, t.names[s.node]) for s in t.reverse_steps(k)}
+            assert shown.isdisjoint(nodes), shown & nodes
+        for k in range(len(t.forward)):
+            shown = {tangent_name(t, k, name) for name in t.names}
+            assert shown.isdisjoint(nodes), shown & nodes
+    if mode == "reverse-over-reverse":
+        text = h.traces[0].to_text()
+        assert "∂dz_dx1/∂w1" in text and "−0.9093" in text  # ∂²z/∂x1² = −sin 2
