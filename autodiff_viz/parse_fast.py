@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import re
 from array import array
-from sys import intern
 from itertools import accumulate, chain
+from sys import intern
 from typing import Iterable
 
 from .graph import Graph, GraphBuilder
-from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
+from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS, Op
 
 # White space, then one token: a comment, a name, a number, ** or any other character.
 _TOKENS = re.compile(r"([ \t\r\f]*)(\#[^\n]*|[^\W\d]\w*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -40,7 +40,7 @@ class _Unusual(Exception):
     """Something the fast path leaves to the full parser."""
 
 
-def _callable(name: str) -> object:
+def _callable(name: str) -> Op:
     """The operation a call ``name(...)`` with its arguments in order applies, or raise."""
     op = FUNCTIONS.get(name)
     if op is None or op.variadic or op.one or op.static:
@@ -59,6 +59,8 @@ def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -
 
 
 class _Reader:
+    """One pass over the tokens of ``source``, building its graph (or raising _Unusual)."""
+
     def __init__(self, source: str, share: bool) -> None:
         self.src = source
         self.b = GraphBuilder(share)
