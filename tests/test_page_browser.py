@@ -97,13 +97,17 @@ SAME_AS_PYTHON = [
     ("sin(x1) + x1*x2", {"x1": 2, "x2": 3}),
     ("a = x*y; z = a + sin(a) - a/y", {"x": 1.5, "y": -2}),           # fan-out, negatives
     ("sum(relu(W @ x + c))", {"W": [[1, 2], [3, 4]], "x": [1, 2], "c": [0, -4]}),
+    # a derivative graph: its nodes are named w̄1, so its own adjoint of w1 is ∂dz_dx1/∂w1
+    ("derivative graph", {"x1": 2, "x2": 3}),
 ]
 
 
-@pytest.mark.parametrize("src,at", SAME_AS_PYTHON, ids=["worked", "fan-out", "tensor"])
+@pytest.mark.parametrize("src,at", SAME_AS_PYTHON, ids=["worked", "fan-out", "tensor",
+                                                         "derivative-graph"])
 def test_every_completed_step_reads_as_the_python_views_write_it(browser, tmp_path, src,
                                                                  at) -> None:
-    t = av.trace(src, at=at)
+    t = av.trace(av.derivative_graph("sin(x1) + x1*x2") if src == "derivative graph"
+                 else src, at=at)
     path = tmp_path / "p.html"
     t.to_html(path)
     mm = {"inline": True}
@@ -114,8 +118,8 @@ def test_every_completed_step_reads_as_the_python_views_write_it(browser, tmp_pa
             pg.press("ArrowRight")
     runs = [("forward", k, f"forward-{next(iter(f.seed))}", t.forward_steps(k), forward_line)
             for k, f in enumerate(t.forward)]
-    runs += [("reverse", k, "reverse", t.reverse_steps(k), reverse_line)
-             for k in range(len(t.reverse))]
+    runs += [("reverse", k, "reverse" if len(t.reverse) == 1 else f"reverse-{r.output}",
+              t.reverse_steps(k), reverse_line) for k, r in enumerate(t.reverse)]
     for kind, k, key, steps, line in runs:
         pg.page.goto(path.resolve().as_uri() + f"#{key}/1")
         pg.page.reload()

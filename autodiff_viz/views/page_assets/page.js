@@ -54,6 +54,16 @@
 
   // -- the records ----------------------------------------------------------------------
   function T() { return DATA.traces[state.notation]; }
+  /* as lines.adjoint_name / tangent_name: w̄1 and ẇ1, or ∂out/∂w1 and ∂w1/∂x where the
+     graph already has a node of that name (a derivative graph traced again) */
+  function adjointIn(p, name) {
+    var b = adjoint(name);
+    return idOf(b) === undefined ? b : "\u2202" + T().reverse[p.run].output + "/\u2202" + name;
+  }
+  function tangentIn(p, name) {
+    var d = tangent(name), x = seededInput(p.run);
+    return idOf(d) === undefined || x === null ? d : "\u2202" + name + "/\u2202" + x;
+  }
   function nodeById(id) { return T().nodes[indexOf()[id]]; }
   var _index = {};
   function indexOf() {
@@ -157,7 +167,7 @@
     var part = partialFor(child, parentName, occ);
     var pos = part ? part.position : null;
     var text = pos === null ? null : DATA.terms[state.notation][(fw ? "f" : "r") + child.id + "_" + pos];
-    var sym = text ? text[0] : (fw ? tangent(term.parent) : adjoint(term.child)) + MUL +
+    var sym = text ? text[0] : (fw ? tangentIn(p, term.parent) : adjointIn(p, term.child)) + MUL +
       paren(restyle(part ? part.formula : "?"));
     var factors = text ? text[1] : term.partial !== null;
     var num = factors && term.partial !== null ? paren(inline(carried)) + MUL + paren(inline(term.partial)) : "";
@@ -182,7 +192,7 @@
       return { title: title, rows: rows, reads: reads, edge: null };
     }
     var rec = record(p, s.node), fw = p.kind === "forward";
-    var name = fw ? tangent(n.name) : adjoint(n.name);
+    var name = fw ? tangentIn(p, n.name) : adjointIn(p, n.name);
     var value = inline(fw ? rec.tangent : rec.adjoint);
     title += name;
     if (s.term === null) {
@@ -204,9 +214,9 @@
         once("", restyle(cur[5].formula), "", t.partial === null ? "" : inline(t.partial))
           .replace(/^ = /, "") : "";
       rows.push(["uses", fw
-        ? tangent(t.parent) + " = " + inline(t.parent_tangent) + " (tangent of " + t.parent +
+        ? tangentIn(p, t.parent) + " = " + inline(t.parent_tangent) + " (tangent of " + t.parent +
           ")" + (partText ? ", " + partText : "")
-        : adjoint(t.child) + " = " + inline(t.child_adjoint) + " (adjoint of the child " +
+        : adjointIn(p, t.child) + " = " + inline(t.child_adjoint) + " (adjoint of the child " +
           t.child + ")" + (partText ? ", " + partText : "")]);
       rows.push(["adds term", once("", cur[0], cur[1], cur[2]).replace(/^ = /, ""), "term"]);
       var sofar = all.slice(0, s.term + 1).map(function (a) { return a[1] || paren(a[2]); });
