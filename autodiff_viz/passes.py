@@ -125,22 +125,13 @@ class TermMap(Sequence):  # type: ignore[type-arg]
         if not 0 <= q < n:
             raise IndexError(q)
         sent = self.sent
-        terms = [(i, k, row[k]) for i, k in _children_last_first(self.graph)[q]
+        met = sorted(self.graph.children[q], key=lambda ck: (-ck[0], ck[1]))  # pass order
+        terms = [(i, k, row[k]) for i, k in met
                  if (row := sent.get(i)) is not None and row[k] is not None]
         return terms or ()
 
     def __len__(self) -> int:
         return len(self.graph.nodes)
-
-
-def _children_last_first(graph: Graph) -> list[list[tuple[int, int]]]:
-    """Per node, its (child, position) pairs in the order a reverse pass meets them:
-    children from the last to the first, each child's positions in order."""
-    cached = graph.__dict__.get("_children_last_first")
-    if cached is None:
-        cached = [sorted(kids, key=lambda ck: (-ck[0], ck[1])) for kids in graph.children]
-        graph.__dict__["_children_last_first"] = cached
-    return cached
 
 
 class NodeSet(NodeMap):

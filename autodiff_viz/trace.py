@@ -178,6 +178,11 @@ class Trace:
     def names(self) -> list[str]:
         return self.graph.display_names(self.notation)
 
+    @cached_property
+    def name_set(self) -> frozenset[str]:
+        """Every node's display name (views check a name they make is not one of them)."""
+        return frozenset(self.names)
+
     @property
     def letter(self) -> str:
         """The letter of the numbered node names (the notation's, unless it collides)."""

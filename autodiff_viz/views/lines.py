@@ -156,14 +156,6 @@ def _paren(s: str) -> str:
     return f"({s})" if s.startswith(("-", "−")) or " " in s else s
 
 
-def _node_names(t: Trace) -> frozenset[str]:
-    """Every node's display name (made once per trace)."""
-    names = t.__dict__.get("_node_names")
-    if names is None:
-        names = t.__dict__["_node_names"] = frozenset(t.names)
-    return names
-
-
 def tangent_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
     """ẇ5 (unicode) or dw5/dx2 (text; tan_w5 when the seed is a direction). In a graph
     that has a node named ẇ5 itself (a forward derivative graph, traced again) the
@@ -171,7 +163,7 @@ def tangent_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
     seed = [s for s, v in t.forward[k].seed.items() if v != 0]
     if style == "unicode":
         dotted = unicodedata.normalize("NFC", name[0] + DOT + name[1:])
-        if dotted not in _node_names(t) or len(seed) != 1:
+        if dotted not in t.name_set or len(seed) != 1:
             return dotted
         return f"∂{name}/∂{seed[0]}"
     return f"d{name}/d{seed[0]}" if len(seed) == 1 else f"tan_{name}"
@@ -183,7 +175,7 @@ def adjoint_name(t: Trace, k: int, name: str, style: str = "unicode") -> str:
     ∂out/∂w1 instead, so that no name means two things."""
     if style == "unicode":
         barred = unicodedata.normalize("NFC", name[0] + BAR + name[1:])
-        if barred not in _node_names(t):
+        if barred not in t.name_set:
             return barred
         return f"∂{t.reverse[k].output}/∂{name}"
     return f"d{t.reverse[k].output}/d{name}"
