@@ -454,7 +454,10 @@ class GraphBuilder:
         return i
 
     def apply(self, op: Op, args: "list[int] | tuple[int, ...]",
-              span: tuple[int, int] | None = None, at: tuple[int, int] | None = None) -> int:
+              span: tuple[int, int] | None = None, at: tuple[int, int] | None = None,
+              name: str | None = None) -> int:
+        """The node of ``op`` on ``args`` (a new one, named ``name``, or the same one
+        built before: then name it with :meth:`name`)."""
         parents = tuple(args)
         if op.name == "neg" and self._nodes[parents[0]].kind == "const":
             c = self._nodes[parents[0]]
@@ -468,7 +471,7 @@ class GraphBuilder:
             j = same.setdefault(parents, i)
             if j != i:
                 return j
-        self._nodes.append(Node(i, "op", op, parents, None, None, None, span, at))
+        self._nodes.append(Node(i, "op", op, parents, name, None, None, span, at))
         return i
 
     def name(self, i: int, name: str) -> None:

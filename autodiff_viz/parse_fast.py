@@ -33,6 +33,7 @@ _TOKENS = re.compile(r"([ \t\r\f]*)(\#[^\n]*|[^\W\d]\w*|(?:\d+\.?\d*|\.\d+)(?:[e
 _ALIASES = {"**": "^", "·": "*", "×": "*", "−": "-"}
 _INFIX = {**INFIX, **{a: INFIX[op] for a, op in _ALIASES.items()}}  # with the other spellings
 _NEG = OPS["neg"]
+_NAME_SLOT, _NUMBER_SLOT = "\x01", "\x02"  # a name, a number in a statement's shape
 _INF = float("inf")
 
 
@@ -49,9 +50,15 @@ def _callable(name: str) -> Op:
 
 
 def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -> Graph | None:
-    """The graph of ``source`` when it uses only the common forms, else None."""
+    """The graph of ``source`` when it uses only the common forms, else None. A long
+    program that repeats its statements' shapes is read shape by shape (parse_shapes)."""
+    from .parse_shapes import read_shapes, worth_it
     if any(v in CONSTANTS for v in variables):
         return None
+    if worth_it(source):  # many statements: read each shape once, if they repeat
+        graph = read_shapes(source, share)
+        if graph is not None:
+            return graph
     try:
         return _Reader(source, share).program()
     except _Unusual:
@@ -61,18 +68,24 @@ def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -
 class _Reader:
     """One pass over the tokens of ``source``, building its graph (or raising _Unusual)."""
 
-    def __init__(self, source: str, share: bool) -> None:
+    def __init__(self, source: str, share: bool, tokenize: bool = True) -> None:
         self.src = source
-        self.b = GraphBuilder(share)
+        self.b: GraphBuilder = GraphBuilder(share)
         self.scope: dict[str, int] = {}  # names assigned so far
         self.used: set[str] = set()  # assigned names used later (not outputs)
+        self.texts: list[str] = []
+        self.pos = array("q")
+        if tokenize:  # (parse_shapes reads statements by their shapes instead)
+            self.tokenize(source)
+
+    def tokenize(self, source: str) -> None:
         pairs = _TOKENS.findall(source)  # (white space, token)
         self.texts = [intern(t) for _, t in pairs]  # a name written many times: one string
         # where each piece starts: token k spans pos[2k + 1]:pos[2k + 2]
         self.pos = array("q", accumulate(map(len, chain.from_iterable(pairs)), initial=0))
 
     def program(self) -> Graph:
-        b, scope, texts = self.b, self.scope, self.texts
+        texts = self.texts
         order: list[str] = []
         bare: int | None = None
         k, n = 0, len(texts)
@@ -83,14 +96,26 @@ class _Reader:
             elif bare is not None:
                 raise _Unusual  # only the last statement may be a bare expression
             elif k + 2 < n and texts[k + 1] == "=" and _is_name(t[0]):
-                if t in FUNCTIONS or t in scope or t in b.inputs or t in CONSTANTS or t == "T":
-                    raise _Unusual
+                self.target(t)
                 i, k = self.expression(k + 2)
-                b.name(i, t)
-                scope[t] = i
-                order.append(t)
+                self.assign(t, i, order)
             else:
                 bare, k = self.expression(k)
+        return self.finish(order, bare)
+
+    def target(self, t: str) -> None:
+        """Check the name an assignment gives (before its expression is read)."""
+        if t in FUNCTIONS or t in self.scope or t in self.b.inputs or t in CONSTANTS or t == "T":
+            raise _Unusual
+
+    def assign(self, t: str, i: int, order: list[str]) -> None:
+        self.b.name(i, t)
+        self.scope[t] = i
+        order.append(t)
+
+    def finish(self, order: list[str], bare: int | None) -> Graph:
+        """The graph, its outputs the names never used later and the bare expression."""
+        b, scope = self.b, self.scope
         if not order and bare is None:
             raise _Unusual
         outs = [(name, scope[name]) for name in order if name not in self.used]
@@ -163,6 +188,9 @@ class _Reader:
                     depth += 1
                 elif t == "-" or t == "−":
                     stack.append(["op", _NEG, s, e])
+                elif c == _NAME_SLOT or c == _NUMBER_SLOT:  # a statement's shape (parse_shapes)
+                    operands.append((self.slot(c, s, e), s, e))
+                    expect_operand = False
                 elif t != "+":
                     raise _Unusual
             elif c == ")":
@@ -210,6 +238,10 @@ class _Reader:
         if missing:  # leaky_relu(x): alpha=0.01
             args += [self.b.const(op.defaults[p]) for p in missing]
         operands.append((self.b.apply(op, args, (start, end), (start, name_end)), start, end))
+
+    def slot(self, c: str, s: int, e: int) -> int:
+        """A name or number of a statement's shape (in a program's own text: unusual)."""
+        raise _Unusual
 
     def name_ref(self, name: str, s: int, e: int) -> int:
         if name in self.scope:
