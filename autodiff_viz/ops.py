@@ -98,6 +98,16 @@ def _h(x: Array) -> Array:
     return h
 
 
+def _relu(x: Array) -> Array:
+    """max(x, 0), on a number without a ufunc call (np.maximum costs 0.4 µs there)."""
+    if type(x) is not np.float64:  # an array (or a Python number: numpy's result type)
+        return np.maximum(x, 0.0)
+    return x if x > 0.0 or x != x else _ZERO  # nan stays nan, as np.maximum
+
+
+_ZERO = np.float64(0.0)
+
+
 def _fmt_const(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
@@ -256,7 +266,7 @@ _TABLE: list[Op] = [
     _op("sigmoid", "x", lambda a: np.exp(-np.logaddexp(0.0, -a)), (lambda a, o: o * (1.0 - o),),
         ("sigmoid({0})*(1 - sigmoid({0}))",), aliases=("σ", "sig"), unicode="σ",
         latex="\\sigma\\left({0}\\right)", doc="logistic sigmoid 1/(1 + e^(-x))", reads=("out",)),
-    _op("relu", "x", lambda a: np.maximum(a, 0.0), (lambda a, o: _h(a),), ("step({0})",),
+    _op("relu", "x", _relu, (lambda a, o: _h(a),), ("step({0})",),
         latex="\\operatorname{{ReLU}}\\left({0}\\right)", nondiff=lambda a: a == 0,
         convention="relu'(0) = 0", doc="max(0, x)", reads=("args",)),
     _op("leaky_relu", "x alpha", lambda a, al: np.maximum(a, 0.0) + al * np.minimum(a, 0.0),

@@ -52,10 +52,10 @@ def _callable(name: str) -> Op:
 def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -> Graph | None:
     """The graph of ``source`` when it uses only the common forms, else None. A long
     program that repeats its statements' shapes is read shape by shape (parse_shapes)."""
-    from .parse_shapes import read_shapes, worth_it
     if any(v in CONSTANTS for v in variables):
         return None
-    if worth_it(source):  # many statements: read each shape once, if they repeat
+    if source.count("\n") + source.count(";") >= 16:  # many statements: if they repeat,
+        from .parse_shapes import read_shapes         # read each shape once
         graph = read_shapes(source, share)
         if graph is not None:
             return graph

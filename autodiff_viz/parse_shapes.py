@@ -51,11 +51,6 @@ class _Shape(NamedTuple):
     steps: tuple[tuple[Any, ...], ...]
 
 
-def worth_it(source: str) -> bool:
-    """Whether ``source`` has enough statements to try reading it by their shapes."""
-    return source.count("\n") + source.count(";") >= 16
-
-
 def read_shapes(source: str, share: bool = True, most: float = 0.5) -> Graph | None:
     """The graph of ``source`` read shape by shape, or None when its statements do not
     repeat (more than ``most`` shapes per statement) or a shape needs the token reader
@@ -69,8 +64,9 @@ def read_shapes(source: str, share: bool = True, most: float = 0.5) -> Graph | N
     atoms = _ATOMS.findall(source)
     if len(atoms) != shaped.count(_NAME_SLOT) + shaped.count(_NUMBER_SLOT):
         return None
+    del shaped
     try:
-        return _Replay(source, share, atoms).program(statements)
+        return _Replay(source, share, atoms).read(statements)
     except (_Unusual, ValueError):
         return None
 
@@ -126,7 +122,7 @@ class _ShapeReader(_Reader):
             before = src.count(_NAME_SLOT, 0, p) + src.count(_NUMBER_SLOT, 0, p)
             return p - before, before
 
-        steps = []
+        steps: list[tuple[Any, ...]] = []
         for step in self.recorder.steps:
             if step[0] == _APPLY:
                 _, op, args, span, at = step
@@ -149,7 +145,7 @@ class _Replay(_Reader):
         # the text's offset of atom k's start is its offset in the shapes + ends[k] - k
         self.ends = list(accumulate(map(len, atoms), initial=0))
 
-    def program(self, statements: list[str]) -> Graph:
+    def read(self, statements: list[str]) -> Graph:
         shapes: dict[str, _Shape | None] = {}
         order: list[str] = []
         bare: int | None = None
@@ -171,6 +167,8 @@ class _Replay(_Reader):
                     bare = self.replay(shape.steps, first, start - first, None)
                 first += shape.slots
             start += len(text) + 1
+        statements.clear()  # the text's pieces are let go before the graph is made
+        del self.atoms, self.ends
         return self.finish(order, bare)
 
     def replay(self, steps: tuple[tuple[Any, ...], ...], first: int, shift: int,

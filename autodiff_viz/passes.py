@@ -470,7 +470,7 @@ def primal(graph: Graph, at: Mapping[str, Any], only: Collection[int] | None = N
                 values.append(np.float64(n.value))
                 continue
             op = n.op
-            args = [values[p] for p in n.parents]
+            args = list(map(values.__getitem__, n.parents))
             skip = only is not None and n.id not in only
             if skip and any(a is None for a in args):
                 values.append(None)
@@ -517,7 +517,7 @@ def linearize(graph: Graph, p: PrimalRecord, only: Collection[int] | None = None
             if op.tensor:  # type: ignore[union-attr]  # vector-Jacobian products instead
                 partials.append(tuple(None for _ in n.parents))
                 continue
-            args = [values[p_] for p_ in n.parents]
+            args = list(map(values.__getitem__, n.parents))
             out = values[n.id]
             row: list[Value | None] = []
             domains = op.partial_domain  # type: ignore[union-attr]
@@ -537,7 +537,7 @@ def linearize(graph: Graph, p: PrimalRecord, only: Collection[int] | None = None
                 if not live[q]:  # not needed where it is not finite: a constant there
                     if not _finite(d, isinstance(d, np.ndarray)):
                         d = None
-                elif _new_nonfinite(d, out, args, arrays):
+                elif (arrays or not math.isfinite(d)) and _new_nonfinite(d, out, args, arrays):
                     flags.setdefault(n.id, []).append("overflow")
                 row.append(d)
             if (live[n.id] and op.nondiff is not None  # type: ignore[union-attr]
@@ -705,11 +705,15 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
             if sends:
                 sent[i] = tuple(row)
         flags: dict[int, list[str]] = {}
+        # an input's own array, sent on as it is (the adjoint of y in x*y is x): checked
+        # finite when the pass began, not summed again
+        given = {id(values[i]) for i in graph.inputs if isinstance(values[i], np.ndarray)}
         for i in order:
             v = adjoints.get(i)
             if v is None:  # reached, but no term added: 0
                 adjoints[i] = zero
-            elif not (math.isfinite(v) if not isinstance(v, np.ndarray) else _finite(v, True)):
+            elif not (math.isfinite(v) if not isinstance(v, np.ndarray) else
+                      id(v) in given or _finite(v, True)):
                 flags.setdefault(i, []).append("adjoint-overflow")
     size = len(nodes)
     return ReverseRecord(name, float(seed) if np.ndim(seed) == 0 else

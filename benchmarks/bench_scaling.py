@@ -16,6 +16,11 @@ Run:  .venv/bin/python benchmarks/bench_scaling.py [--quick]
 2. The chain against micrograd (build the expression from Value objects + backward, its
    recursion limit raised), and the ratio; micrograd's memory per node against ours
    (tracemalloc peak of building and differentiating).
+3. The floor: our graph alone (built by direct calls, no text read, no pass run) and
+   compile() of the straight-line program a code generator would write for the traced
+   reverse pass, each against micrograd's build + backward: why a pure-Python tool that
+   reads text and stores every term stays above 2x micrograd, and why generated code
+   does not help a pass that runs once.
 """
 from __future__ import annotations
 
@@ -138,8 +143,61 @@ def against_micrograd(sizes: list[int]) -> None:
               f"{m_us:12.0f} {m_us / m_mg:6.1f}x")
 
 
+def builder_chain(nodes: int) -> Callable[[], object]:
+    """Our graph of the chain built by direct GraphBuilder calls: no text read."""
+    from autodiff_viz.graph import GraphBuilder
+    from autodiff_viz.ops import OPS
+    mul, add, relu = OPS["mul"], OPS["add"], OPS["relu"]
+
+    def run() -> object:
+        b = GraphBuilder()
+        x1, x2 = b.input("x1", (0, 2)), b.input("x2", (5, 7))
+        t = b.apply(add, (x1, x2), (5, 12), (8, 9))
+        for k in range(1, max(1, nodes // 3)):
+            m = b.apply(mul, (t, x1), (0, 1), (0, 1))
+            t = b.apply(relu, (b.apply(add, (m, x2), (0, 1), (0, 1)),), (0, 1), (0, 1), f"t{k}")
+        return b.build([("z", t)])
+    return run
+
+
+def generated_code(nodes: int) -> Callable[[], object]:
+    """compile() of the straight-line program a code generator would write for the chain's
+    traced reverse pass (a line per value, local partial and adjoint term): what such a
+    generator pays before its first step runs. Compiled only, never run."""
+    lines = ["v2 = v0 + v1"]
+    for k in range(1, max(1, nodes // 3)):
+        t, m, a, r = 3 * k - 1, 3 * k, 3 * k + 1, 3 * k + 2
+        lines += [f"v{m} = v{t}*v0", f"v{a} = v{m} + v1", f"v{r} = relu(v{a})"]
+    for k in range(max(1, nodes // 3) - 1, 0, -1):
+        t, m, a, r = 3 * k - 1, 3 * k, 3 * k + 1, 3 * k + 2
+        lines += [f"d{r} = step(v{a})", f"g{a} = g{r}*d{r}", f"g{m} = g{a}", f"g{t} = g{m}*v0",
+                  f"g0 += g{m}*v{t}", f"g1 += g{a}"]
+    text = "\n".join(lines)
+    return lambda: compile(text, "<generated>", "exec")
+
+
+def floor(sizes: list[int]) -> None:
+    """What any pure-Python traced pass pays, against micrograd's whole build + backward."""
+    try:
+        import micrograd  # noqa: F401
+    except ImportError:
+        return
+    sys.setrecursionlimit(max(10_000, 4 * max(sizes)))
+    print("\nthe floor, microseconds per node: micrograd's build + backward; our graph built by"
+          "\ndirect builder calls (no text read, no pass run); compile() of a generated"
+          "\nstraight-line program for the traced reverse pass (compiled, not run)")
+    print(f"{'nodes':>8} {'micrograd':>10} {'builder':>8} {'ratio':>6} {'compile':>8} {'ratio':>6}")
+    for n in sizes:
+        rep = 5 if n <= 10_000 else 2
+        t_mg = best(micrograd_chain(n), rep) / n * 1e6
+        t_b = best(builder_chain(n), rep) / n * 1e6
+        t_c = best(generated_code(n), rep) / n * 1e6
+        print(f"{n:>8,} {t_mg:10.2f} {t_b:8.2f} {t_b / t_mg:5.1f}x {t_c:8.2f} {t_c / t_mg:5.1f}x")
+
+
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     scaling(sizes)
     against_micrograd(sizes)
+    floor(sizes)

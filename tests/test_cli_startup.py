@@ -114,3 +114,28 @@ def test_startup_within_twice_numpy_import() -> None:
                            "--runs", "11", "--check", "2.0"], capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_trace_does_not_import_shutil() -> None:
+    """argparse's own help formatter imports shutil (and bz2, lzma) for the terminal
+    width: a start-up cost; the command line's HelpFormatter finds the width with os."""
+    probe = PROBE.replace("{'graphviz', 'networkx', 'rich'}", "{'shutil', 'bz2', 'lzma'}")
+    out = subprocess.run([sys.executable, "-c", probe, "trace", EXPR, "--at", AT],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.split() == ["0", "-"]
+
+
+@pytest.mark.parametrize("columns", ["57", "120", None, "not a number", "0"])
+def test_help_is_wrapped_as_argparses_own_formatter_wraps_it(
+        monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    import argparse
+
+    from autodiff_viz.cli import build_parser
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    for parser in [build_parser(), *build_parser().commands.values()]:
+        ours = parser.format_help()
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        assert parser.format_help() == ours

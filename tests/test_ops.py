@@ -163,3 +163,14 @@ def test_activations_match_their_textbook_definitions() -> None:
     rbf = av.trace("exp(-(0.5*r)^2)", {"r": x}, mode="reverse")
     np.testing.assert_allclose(rbf.gradient["r"], -2 * 0.25 * x * np.exp(-(0.5 * x) ** 2),
                                rtol=1e-13, atol=1e-16)
+
+
+def test_relu_on_a_number_is_numpys_maximum_exactly() -> None:
+    """relu's number path (no ufunc call) gives np.maximum's value, type and sign."""
+    f = OPS["relu"].fn
+    for x in [2.0, -1.0, 0.0, -0.0, 5e-324, -5e-324, np.inf, -np.inf, np.nan, 1e308]:
+        got, want = f(np.float64(x)), np.maximum(np.float64(x), 0.0)
+        assert type(got) is type(want) is np.float64
+        assert (np.isnan(got) and np.isnan(want)) or (got == want and
+                                                      np.signbit(got) == np.signbit(want))
+    assert f(np.array([1.0, -2.0])).tolist() == [1.0, 0.0]

@@ -9,7 +9,10 @@ stay the same.
 """
 from __future__ import annotations
 
+import contextlib
 import random
+from typing import Iterator
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +21,7 @@ from hypothesis import strategies as st
 import autodiff_viz as av
 from autodiff_viz.errors import AutodiffVizError
 from autodiff_viz.parse_fast import parse_fast
-from autodiff_viz.parse_shapes import read_shapes, worth_it
+from autodiff_viz.parse_shapes import read_shapes
 from test_fuzz import fuzz
 from test_parse_fast import COMMON, UNUSUAL, full
 from test_parse_fast import assert_same as same_as_full
@@ -27,6 +30,19 @@ from test_parse_fast import assert_same as same_as_full
 def assert_same(src: str, most: float = 1.0) -> bool:
     """Whether the shape reader took ``src``; when it did, its graph is the full one."""
     return same_as_full(src, lambda text: read_shapes(text, most=most))
+
+
+@contextlib.contextmanager
+def spy_on_read_shapes() -> Iterator[list[bool]]:
+    """Whether each read_shapes call that parse makes returns a graph."""
+    taken: list[bool] = []
+
+    def spy(source: str, share: bool = True, most: float = 0.5) -> av.Graph | None:
+        graph = read_shapes(source, share, most)
+        taken.append(graph is not None)
+        return graph
+    with mock.patch("autodiff_viz.parse_shapes.read_shapes", spy):
+        yield taken
 
 
 NUMBERS = ["2", "0.5", "1e-3", ".25", "3.", "1.5e2", "7"]
@@ -111,9 +127,10 @@ def test_it_takes_every_random_program_the_token_reader_takes() -> None:
 def test_generated_programs_take_the_shape_reader_through_parse_and_give_the_same_graph(
         seed: int, statements: int) -> None:
     src = generated(random.Random(seed), statements)
-    assert worth_it(src)
     assert assert_same(src, most=0.5)  # the default: parse reads it this way
-    assert av.parse(src).nodes == full(src).nodes
+    with spy_on_read_shapes() as taken:
+        assert av.parse(src).nodes == full(src).nodes
+    assert taken == [True]
 
 
 def test_a_repeated_shape_with_a_name_where_a_number_was_is_read_right() -> None:
@@ -125,8 +142,9 @@ def test_a_repeated_shape_with_a_name_where_a_number_was_is_read_right() -> None
 
 def test_no_shape_path_when_statements_do_not_repeat() -> None:
     src = "\n".join(f"t{k} = " + "sin(" * (k + 1) + "x" + ")" * (k + 1) for k in range(20))
-    assert worth_it(src) and read_shapes(src) is None
-    assert av.parse(src).nodes == full(src).nodes
+    with spy_on_read_shapes() as taken:
+        assert av.parse(src).nodes == full(src).nodes
+    assert taken == [False]  # tried (20 statements), and left to the token reader
 
 
 @pytest.mark.parametrize("broken, line", [

@@ -53,10 +53,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     their options are never read then, and adding them all costs start-up time.
     """
     from .. import __version__
+    from .common import HelpFormatter
 
     parser = argparse.ArgumentParser(
         prog="autodiff-viz", description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"autodiff-viz {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show a Python traceback on errors (for bug reports); also "
@@ -66,7 +67,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is None or name == only:
             importlib.import_module(f".{name}_cmd", __name__).register(sub)
         else:
-            sub.add_parser(name)
+            sub.add_parser(name, formatter_class=HelpFormatter)
     parser.commands = dict(sub.choices)  # type: ignore[attr-defined]
     return parser
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .common import HelpFormatter
 from .common import add_color_options, add_debug_option
 
 EPILOG = """\
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "JSON or YAML file of answers) against a problem key; with "
                                    "a folder, grade every submission in it in parallel "
                                    "processes and write a summary.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     p.add_argument("key", metavar="KEY", help="the problem key (.toml, .json or .yaml), or a "
                                               "folder of keys, one per student (<id>.toml)")
     p.add_argument("submission", metavar="SUBMISSION", nargs="?",

@@ -31,6 +31,26 @@ EXPR_HELP = ("an expression or a program ('a = x1*x2; z = a + sin(x1)'); '-' rea
              "write -- before it to be sure (-- -x)")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter (descriptions as written), its width from ``$COLUMNS`` or the
+    terminal as argparse's own, found without importing shutil (a start-up cost)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        if width is None:  # shutil.get_terminal_size's rule
+            try:
+                width = int(os.environ["COLUMNS"])
+            except (KeyError, ValueError):
+                width = 0
+            if width <= 0:
+                try:
+                    width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+                except (AttributeError, ValueError, OSError):
+                    width = 0
+            width = (width or 80) - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def add_source_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
 

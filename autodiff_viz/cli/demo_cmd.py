@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from .common import HelpFormatter
 from .common import (BUILTIN_EXAMPLE, BUILTIN_POINT, FORMATS, add_digits_option,
                      add_notation_option, add_view_options, emit, use_color, view_style,
                      view_width)
@@ -26,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=f"Trace the built-in example z = {BUILTIN_EXAMPLE} at "
                                    "x1=2, x2=3 in both modes, forward mode seeded on x2 (--wrt x2, "
                                    "as the course does; trace without --wrt seeds every input "
-                                   "in turn). It takes the display options of trace.")
+                                   "in turn). It takes the display options of trace.",
+                       formatter_class=HelpFormatter)
     add_notation_option(p)
     add_digits_option(p)
     add_view_options(p, ("text",) + FORMATS,

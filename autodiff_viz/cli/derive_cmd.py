@@ -5,6 +5,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from .common import HelpFormatter
 from .common import (add_debug_option, add_digits_option, add_notation_option,
                      add_point_option, add_source_argument, emit, merge_assignments,
                      read_source, split_names, view_style)
@@ -56,7 +57,7 @@ exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input erro
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("derive", help="the derivative as a graph (symbol-to-symbol)",
                        description=DESCRIPTION, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=HelpFormatter)
     add_source_argument(p)
     p.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse: adjoint nodes for one output, a derivative per input "

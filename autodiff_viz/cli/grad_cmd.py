@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from .common import HelpFormatter
 from .common import (FORMATS, add_digits_option, add_notation_option, add_point_option,
                      add_source_argument, add_view_options, emit, merge_assignments,
                      read_source, view_style)
@@ -45,7 +46,7 @@ exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input erro
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("grad", help="the gradient or Jacobian, and the passes each mode needs",
                        description=DESCRIPTION, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=HelpFormatter)
     add_source_argument(p)
     add_point_option(p)
     p.add_argument("--mode", choices=("forward", "reverse", "both"), default="both",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from .common import HelpFormatter
 from .common import (add_debug_option, add_digits_option, add_notation_option,
                      add_point_option, add_source_argument, emit, merge_assignments,
                      read_source, split_names, view_style)
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hessian", help="the Hessian (second derivatives) and what each mode "
                                        "costs; Hessian-vector products",
                        description=DESCRIPTION, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=HelpFormatter)
     add_source_argument(p)
     add_point_option(p)
     p.add_argument("--mode", choices=MODES + ("all",), default=MODES[0],

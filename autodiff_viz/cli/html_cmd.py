@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .common import HelpFormatter
 from .common import add_debug_option, add_source_argument, add_trace_options, trace_from_args
 
 EPILOG = """\
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "that steps through the primal, forward and reverse passes "
                                    "with every chain-rule term, the trace table filling in and "
                                    "the gradient table.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     add_source_argument(p)
     add_trace_options(p)
     p.add_argument("-o", "--out-file", dest="out", metavar="FILE", default=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .common import HelpFormatter
 from .common import add_debug_option
 
 EPILOG = """\
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "autodiff_viz.problems.template), and write handouts, "
                                    "keys and solution sheets; optionally a Gradescope "
                                    "autograder.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     p.add_argument("template", metavar="TEMPLATE", help="the problem template (.toml)")
     p.add_argument("--roster", required=True, metavar="CSV",
                    help="the students: a CSV file with a header row (id, name, email)")

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .common import HelpFormatter
 from .common import add_debug_option, add_matrix_option, add_source_argument, \
     add_trace_options, split_names, trace_from_args
 
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "tangent, adjoint), every edge's local partial, and the "
                                    "gradient table, as svg, png, pdf or DOT source; or one "
                                    "frame per step of a pass (--frames).",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EPILOG, formatter_class=HelpFormatter)
     add_source_argument(p)
     add_trace_options(p)
     p.add_argument("-o", "--out-file", dest="out", metavar="FILE", default=None,

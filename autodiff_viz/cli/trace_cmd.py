@@ -8,6 +8,7 @@ import argparse
 from typing import TYPE_CHECKING
 import sys
 
+from .common import HelpFormatter
 from .common import (FORMATS, add_source_argument, add_trace_options, add_view_options, emit,
                      trace_from_args, use_color, view_style, view_width)
 
@@ -54,7 +55,7 @@ exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input erro
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("trace", help="print the primal, forward and reverse traces",
                        description=DESCRIPTION, epilog=EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=HelpFormatter)
     add_source_argument(p)
     add_trace_options(p)
     add_view_options(p, FORMATS + ("backprop",))
