@@ -167,3 +167,13 @@ def test_an_error_in_a_long_generated_program_keeps_the_full_parsers_message(
         full(src)
     assert got.value.render() == expected.value.render()
     assert f"line {line}" in got.value.render() and "^" in got.value.render()
+
+
+def test_without_sharing_every_repeated_subexpression_is_its_own_node() -> None:
+    from autodiff_viz.parser import _Parser
+    src = generated(random.Random(5), 30)
+    got = read_shapes(src, share=False)
+    assert got is not None
+    reference = _Parser(src, False).program(None)
+    assert got.nodes == reference.nodes and got.outputs == reference.outputs
+    assert len(got.nodes) > len(full(src).nodes)  # (the shared graph is smaller)

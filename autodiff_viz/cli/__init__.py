@@ -49,8 +49,9 @@ exit codes: 0 success, 1 evaluation error (e.g. log of 0), 2 usage or input erro
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; its subparsers are in ``parser.commands`` (name -> parser).
 
-    With ``only`` (the command the line names) the other commands get a bare subparser:
-    their options are never read then, and adding them all costs start-up time.
+    With ``only`` (the command the line names) only that command is added: the others
+    are never read then, and adding them costs start-up time (argparse asks gettext for
+    the headings of every parser, a look for translation files each time).
     """
     from .. import __version__
     from .common import HelpFormatter
@@ -63,11 +64,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         help="show a Python traceback on errors (for bug reports); also "
                              "after the command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        if only is None or name == only:
-            importlib.import_module(f".{name}_cmd", __name__).register(sub)
-        else:
-            sub.add_parser(name, formatter_class=HelpFormatter)
+    for name in COMMANDS if only is None else [only]:
+        importlib.import_module(f".{name}_cmd", __name__).register(sub)
     parser.commands = dict(sub.choices)  # type: ignore[attr-defined]
     return parser
 
