@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from .graph import Graph
 from .ops import Op
-from .parse_fast import _NAME_SLOT, _NUMBER_SLOT, _Reader, _Unusual
+from .parse_fast import _NAME_SLOT, _NUMBER_SLOT, _Reader, _Unusual, _is_name
 
 # A name that is not a call's (a call's name is part of the shape), and a number; neither
 # inside a longer word (x1, log2, 1e5) nor after a dot.
@@ -158,8 +158,8 @@ class _Replay(_Reader):
                     raise _Unusual  # only the last statement may be a bare expression
                 if shape.assigns:
                     target = self.atoms[first]
-                    if not (target[0].isalpha() or target[0] == "_"):
-                        raise _Unusual
+                    if not _is_name(target[0]):
+                        raise _Unusual  # a number where the shape had a name
                     self.target(target)
                     self.assign(target, self.replay(shape.steps, first, start - first, target),
                                 order)
@@ -190,7 +190,7 @@ class _Replay(_Reader):
             elif kind == _NAME_REF:
                 _, slot, q1, n1, q2, n2 = step
                 text = atoms[first + slot]
-                if not (text[0].isalpha() or text[0] == "_") or text == "T":
+                if not _is_name(text[0]) or text == "T":
                     raise _Unusual  # a number where the shape had a name, or W^T's T
                 made.append(self.name_ref(text, shift + q1 + ends[first + n1],
                                           shift + q2 + ends[first + n2]))
