@@ -25,18 +25,24 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from .graph import Graph
-from .ops import Op
+from .ops import OPS, Op
 from .parse_fast import _NAME_SLOT, _NUMBER_SLOT, _Reader, _Unusual, _is_name
 
 # A name that is not a call's (a call's name is part of the shape), and a number; neither
-# inside a longer word (x1, log2, 1e5) nor after a dot.
+# inside a longer word (x1, log2, 1e5) nor after a dot or a closing parenthesis. A number
+# takes the minus written right before it (0.5*x1 + -0.3*x2: one shape whatever the
+# weights' signs) unless a power follows (-2^x is -(2^x): the whole number is looked at,
+# (?![\w.]), not a shorter piece of it); a minus where an operator is
+# expected (x1 -3) leaves the shape unreadable, so the token reader reads that text.
 _NAME = r"[^\W\d]\w*(?!\w)(?![ \t\r\f]*\()"  # (?!\w): never part of a word
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_NAMES = re.compile(r"(?<![\w.])" + _NAME)
-_NUMBERS = re.compile(r"(?<![\w.\x01\x02])" + _NUMBER)  # run after _NAMES: \x01 was a name
-_ATOMS = re.compile(rf"(?<![\w.])(?:{_NAME}|{_NUMBER})")  # both, in the order they are written
+_SIGNED = rf"(?:[-−](?={_NUMBER}(?![\w.])(?![ \t\r\f]*(?:\^|\*\*|\.))))?{_NUMBER}"
+_NAMES = re.compile(r"(?<![\w.)])" + _NAME)
+_NUMBERS = re.compile(r"(?<![\w.)\x01\x02])" + _SIGNED)  # after _NAMES: \x01 was a name
+_ATOMS = re.compile(rf"(?<![\w.)])(?:{_NAME}|{_SIGNED})")  # both, in the order written
 _STATEMENTS = re.compile(r"[\n;]")
 _INF = float("inf")
+_NEG = OPS["neg"]
 # The recorded steps of a shape
 _APPLY, _CONST, _NAME_REF, _NUMBER_REF = range(4)
 
@@ -196,11 +202,17 @@ class _Replay(_Reader):
                                           shift + q2 + ends[first + n2]))
             elif kind == _NUMBER_REF:
                 _, slot, q1, n1, q2, n2 = step
-                value = float(atoms[first + slot])  # (a name here: ValueError, unusual)
+                text = atoms[first + slot]
+                s, e = shift + q1 + ends[first + n1], shift + q2 + ends[first + n2]
+                signed = text[0] == "-" or text[0] == "−"
+                value = float(text[1:] if signed else text)  # (a name: ValueError, unusual)
                 if value == _INF:
                     raise _Unusual
-                made.append(b.const(value, span=(shift + q1 + ends[first + n1],
-                                                  shift + q2 + ends[first + n2])))
+                if signed:  # as the token reader builds -0.3: the number, then its negation
+                    made.append(b.apply(_NEG, (b.const(value, span=(s + 1, e)),), (s, e),
+                                        (s, s + 1)))
+                else:
+                    made.append(b.const(value, span=(s, e)))
             else:
                 made.append(b.const(step[1]))
         return made[-1]

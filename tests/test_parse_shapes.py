@@ -60,6 +60,9 @@ def generated(rng: random.Random, statements: int) -> str:
         "{t} = leaky_relu({a}) + pow({b}, {n})",
         "{t} = ({a} + {b})^2 + exp(-{c})",
         "{t} = {a}",
+        "{t} = tanh({s}*{a} + {s}*{b} + {s})",  # weights of either sign: one shape
+        "{t} = {a} - {n} + {s}^{b} + {a}^{s}*{c} + ({s})",  # -2^x is -(2^x)
+        "{t} = {a}*−{n} - -{n}",
     ]
     chosen = rng.sample(forms, rng.randint(1, 4))
     lines, made = [], []
@@ -67,7 +70,8 @@ def generated(rng: random.Random, statements: int) -> str:
         pool = made[-4:] + INPUTS
         lines.append(rng.choice(chosen).format(
             t=f"t{k}", a=rng.choice(pool), b=rng.choice(pool), c=rng.choice(pool),
-            d=rng.choice(pool), n=rng.choice(NUMBERS)))
+            d=rng.choice(pool), n=rng.choice(NUMBERS),
+            s=rng.choice(["", "-", "−"]) + rng.choice(NUMBERS)))
         made.append(f"t{k}")
     if rng.random() < 0.3:
         lines.append(f"{made[-1]} + {made[-2]}")  # a bare expression last
@@ -177,3 +181,24 @@ def test_without_sharing_every_repeated_subexpression_is_its_own_node() -> None:
     reference = _Parser(src, False).program(None)
     assert got.nodes == reference.nodes and got.outputs == reference.outputs
     assert len(got.nodes) > len(full(src).nodes)  # (the shared graph is smaller)
+
+
+def test_a_scalar_expanded_network_with_weights_of_both_signs_is_read_by_its_shapes() -> None:
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_render.py"
+    spec = importlib.util.spec_from_file_location("bench_render", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for n_in, hidden in [(3, [4, 3]), (6, [16, 16, 4]), (10, [20, 10])]:
+        src = bench.mlp_program(n_in, hidden)
+        assert "+ -0." in src  # (negative weights)
+        assert assert_same(src, most=0.5)
+
+
+@pytest.mark.parametrize("src", ["-2^x*y", "x^-2*y", "a = -3; b = a*-2.5", "x1-3", "(x)-3",
+                                 "2*−3 + x", "--3*x", "-3.5*x", "x - -1e-3", "x**-2", "-3**x",
+                                 "-.5*x", "x/-2", "max(x, -1)", "leaky_relu(x, -0.1)"])
+def test_a_minus_before_a_number_means_what_the_token_reader_says(src: str) -> None:
+    assert assert_same(src) or src in ("max(x, -1)",)  # (max: the full parser's)
