@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ below loads
                          ParseError)
     from .graph import Graph, Node
     from .ops import OPS, Op
-    from .parser import parse
+    from .parse_fast import parse
     from .second import hessian, hvp
     from .trace import Trace
     from .tracing import Var, trace_function
@@ -68,7 +68,7 @@ _FROM = {
     "InputError": "errors", "ParseError": "errors",
     "Graph": "graph", "Node": "graph",
     "CONSTANTS": "ops", "OPS": "ops", "Op": "ops",
-    "parse": "parser", "Trace": "trace", "Var": "tracing", "trace_function": "tracing",
+    "parse": "parse_fast", "Trace": "trace", "Var": "tracing", "trace_function": "tracing",
     "hessian": "second", "hvp": "second",
     "Report": "check", "assert_backward": "check", "assert_gradient": "check",
     "assert_trace": "check",

@@ -19,7 +19,7 @@ from .gcpause import gc_paused
 from .errors import InputError
 from .ops import CONSTANTS
 from .graph import Graph
-from .parser import parse
+from .parse_fast import parse
 from .passes import forward, gradient_plan, linearize, primal, reverse
 from .trace import Trace
 

@@ -234,7 +234,7 @@ class DerivativeGraph(Graph):
 def _template(name: str, k: int, consts: tuple[float | None, ...]) -> Graph:
     """∂op/∂argument k as a small graph whose inputs ``__a0``, ``__a1`` are the arguments
     (the ops table's formula, parsed: never evaluated as Python)."""
-    from .parser import parse
+    from .parse_fast import parse
     op = _op(name)
     args = [f"__a{j}" for j in range(op.arity)]
     return parse(op.partial_formula(k, args, list(consts)))

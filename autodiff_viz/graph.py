@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
 from .errors import InputError
 from .ops import PREC_ATOM, Op
-from .printing import apply_format, atom, number
+from .printing import apply_format, atom, format_number, number
 
 if TYPE_CHECKING:
     import networkx
@@ -445,7 +445,6 @@ class GraphBuilder:
 
     def const(self, value: float, text: str | None = None,
               span: tuple[int, int] | None = None) -> int:
-        from .printing import format_number
         text = text or format_number(value)
         i = self._consts.get(text)
         if i is None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -29,9 +28,11 @@ Formula = "str | Callable[[list[str], list[float | None]], str]"
 PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 10, 20, 30, 40, 100
 
 
-@dataclass(frozen=True)
 class Op:
-    """One operation: how to evaluate it, differentiate it and show it."""
+    """One operation: how to evaluate it, differentiate it and show it. Read-only; built
+    with the fields below as keywords (the first five are required, the others default
+    to the values written here). A plain class, not a dataclass: it is built at start-up.
+    """
 
     name: str
     params: tuple[str, ...]
@@ -45,10 +46,10 @@ class Op:
     prec: int = PREC_ATOM
     right_assoc: bool = False
     aliases: tuple[str, ...] = ()
-    defaults: dict[str, float] = field(default_factory=dict)
+    defaults: dict[str, float] = {}  # (read-only, as every field)
     variadic: bool = False  # max(a, b, c) folds to max(max(a, b), c)
     domain: tuple[tuple[Callable[..., Array], str], ...] = ()  # (mask of bad points, why)
-    partial_domain: dict[int, tuple[Callable[..., Array], str]] = field(default_factory=dict)
+    partial_domain: dict[int, tuple[Callable[..., Array], str]] = {}
     nondiff: Callable[..., Array] | None = None  # mask of non-differentiable points
     convention: str = ""  # the subgradient used at those points
     doc: str = ""
@@ -69,6 +70,22 @@ class Op:
     # or nothing (x + y). A gradient computes only the values its partials read.
     reads: tuple[str, ...] = ("args", "out")
 
+    def __init__(self, **fields: Any) -> None:
+        unknown = fields.keys() - _FIELDS
+        missing = _REQUIRED - fields.keys()
+        if unknown or missing:
+            raise TypeError(f"Op: unknown fields {sorted(unknown)}, missing {sorted(missing)}")
+        self.__dict__.update(fields)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"an operation is read-only: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"an operation is read-only: cannot delete {name}")
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
     @property
     def arity(self) -> int:
         return len(self.params)
@@ -81,6 +98,10 @@ class Op:
             return self.vjp_formulas[i].format(*args, g=g)
         f = self.formulas[i]
         return f(args, consts) if callable(f) else f.format(*args)
+
+
+_FIELDS = frozenset(Op.__annotations__)
+_REQUIRED = frozenset(("name", "params", "fn", "partials", "formulas"))
 
 
 def _h(x: Array) -> Array:

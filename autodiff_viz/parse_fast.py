@@ -1,12 +1,14 @@
-"""The common case of the expression language, parsed in one pass over the text.
+"""parse(), the entry point, and the common case of the language read in one pass.
 
+:func:`parse` tries :func:`parse_fast` and hands the text to the full parser
+(:mod:`autodiff_viz.parser`, imported only then) when it returns None.
 :func:`parse_fast` reads what nearly every program is made of — numbers, names,
 ``+ - * / ^ @``, unary minus, parentheses, calls with their arguments in order,
 assignments separated by ``;`` or new lines, comments — with one regular expression
 over the whole text and one loop over its tokens, building the graph as it goes. For
 anything else (a shape declaration, ``W.T``, keyword arguments, ``max(a, b, c)``, a
 constant's name assigned, and every error) it returns None and
-:func:`autodiff_viz.parser.parse` reads the text with the full parser, which knows every
+:func:`parse` reads the text with the full parser, which knows every
 form and writes every message. Both build the same graph (the test suite compares them
 on random programs).
 
@@ -24,6 +26,7 @@ from itertools import accumulate, chain
 from sys import intern
 from typing import Iterable
 
+from .gcpause import gc_paused
 from .graph import Graph, GraphBuilder
 from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS, Op
 
@@ -47,6 +50,35 @@ def _callable(name: str) -> Op:
     if op is None or op.variadic or op.one or op.static:
         raise _Unusual
     return op
+
+
+@gc_paused
+def parse(source: str, *, share: bool = True, outputs: list[str] | None = None,
+          variables: Iterable[str] = ()) -> Graph:
+    """Parse an expression or a program into a :class:`~autodiff_viz.graph.Graph`.
+
+    ``share=False`` keeps identical subexpressions as separate nodes;
+    ``outputs`` names the outputs (default: assigned names nothing later uses).
+    The names ``e`` and ``pi`` are the constants unless something binds them:
+    an assignment in the program, or ``variables`` (the names given values);
+    then they are variables, and ``Graph.notes`` says so.
+
+    >>> parse("e*x", variables=["e"]).input_names
+    ['e', 'x']
+    >>> parse("e = c - d; f = e*2").notes()
+    ['e is a variable here (it is assigned on line 1), not the constant e = 2.71828']
+
+    >>> parse("sin(x1) + x1*x2").formula(3)
+    'w1*w2'
+    """
+    if not isinstance(source, str):
+        from .errors import InputError
+        raise InputError(f"expected the expression as text, got {type(source).__name__}")
+    graph = parse_fast(source, share, variables)  # the common forms, in one pass
+    if graph is not None:
+        return graph.with_outputs(outputs) if outputs else graph
+    from .parser import _Parser  # every other form, and every error's message
+    return _Parser(source, share, variables).program(outputs)
 
 
 def parse_fast(source: str, share: bool = True, variables: Iterable[str] = ()) -> Graph | None:

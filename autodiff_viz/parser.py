@@ -1,6 +1,8 @@
 """The expression language: a tokenizer and an iterative (shunting-yard) parser.
 
-No recursion, so nesting 10,000 deep parses; no ``eval`` ever.
+No recursion, so nesting 10,000 deep parses; no ``eval`` ever. :func:`parse` (in
+:mod:`autodiff_viz.parse_fast`, and importable from here) reads the common forms in one
+pass and everything else, every error included, with this module's full parser.
 
 >>> g = parse("a = x1*x2; b = sin(x1); z = a + b")
 >>> g.output_names, g.input_names
@@ -15,11 +17,10 @@ import re
 import numpy as np
 from typing import Iterable, NamedTuple
 
-from .gcpause import gc_paused
 from .errors import ParseError
 from .graph import Graph, GraphBuilder
 from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS
-from .parse_fast import parse_fast
+from .parse_fast import parse, parse_fast  # noqa: F401  (parse: the entry point, here too)
 
 _TOKEN = re.compile(r"""
  (?P<ws>[ \t\r\f]+|\\\n)
@@ -457,34 +458,6 @@ class _Parser:
                                  f"{p}=0", start, end, hint=f"write {name}(x, {p}=0)")
         node = self.b.apply(op, [values[p] for p in params], (start, end), (start, name_end))
         operands.append((node, start, end))
-
-
-@gc_paused
-def parse(source: str, *, share: bool = True, outputs: list[str] | None = None,
-          variables: Iterable[str] = ()) -> Graph:
-    """Parse an expression or a program into a :class:`~autodiff_viz.graph.Graph`.
-
-    ``share=False`` keeps identical subexpressions as separate nodes;
-    ``outputs`` names the outputs (default: assigned names nothing later uses).
-    The names ``e`` and ``pi`` are the constants unless something binds them:
-    an assignment in the program, or ``variables`` (the names given values);
-    then they are variables, and ``Graph.notes`` says so.
-
-    >>> parse("e*x", variables=["e"]).input_names
-    ['e', 'x']
-    >>> parse("e = c - d; f = e*2").notes()
-    ['e is a variable here (it is assigned on line 1), not the constant e = 2.71828']
-
-    >>> parse("sin(x1) + x1*x2").formula(3)
-    'w1*w2'
-    """
-    if not isinstance(source, str):
-        from .errors import InputError
-        raise InputError(f"expected the expression as text, got {type(source).__name__}")
-    graph = parse_fast(source, share, variables)  # the common forms, in one pass
-    if graph is not None:
-        return graph.with_outputs(outputs) if outputs else graph
-    return _Parser(source, share, variables).program(outputs)
 
 
 def reformat(text: str, style: str) -> str:

@@ -116,13 +116,20 @@ def test_startup_within_twice_numpy_import() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_trace_does_not_import_shutil() -> None:
+def test_trace_imports_only_what_it_uses() -> None:
     """argparse's own help formatter imports shutil (and bz2, lzma) for the terminal
-    width: a start-up cost; the command line's HelpFormatter finds the width with os."""
-    probe = PROBE.replace("{'graphviz', 'networkx', 'rich'}", "{'shutil', 'bz2', 'lzma'}")
+    width, the command line's HelpFormatter finds it with os; the full parser loads only
+    for a text the fast path leaves to it; the table of operations is not a dataclass."""
+    unwanted = "{'shutil', 'bz2', 'lzma', 'dataclasses', 'autodiff_viz.parser'}"
+    probe = PROBE.replace("{m.split('.')[0] for m in sys.modules} & {'graphviz', 'networkx', "
+                          "'rich'}", f"set(sys.modules) & {unwanted}")
+    assert probe != PROBE
     out = subprocess.run([sys.executable, "-c", probe, "trace", EXPR, "--at", AT],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == ["0", "-"]
+    out = subprocess.run([sys.executable, "-c", probe, "trace", "max(x1, x2, 3)", "--at", AT],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.split() == ["0", "autodiff_viz.parser"]  # (the probe itself sees it)
 
 
 @pytest.mark.parametrize("columns", ["57", "120", None, "not a number", "0"])

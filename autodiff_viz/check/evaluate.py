@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import AutodiffVizError
 from ..graph import Graph
-from ..parser import parse
+from ..parse_fast import parse
 from ..passes import linearize, primal
 
 Row = list[float]

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import AutodiffVizError, ParseError, ProblemKeyError, ShapeError
 from ..graph import NOTATIONS, Graph
-from ..parser import parse
+from ..parse_fast import parse
 from .figures import Figure, Tolerance
 from .files import read_source
 from .keys import (COMMON_FIELDS, KIND_ALIASES, KIND_FIELDS, KINDS, SECOND_ASKS, TABLE_KINDS,

@@ -251,7 +251,7 @@ def match_formula(formula: Graph, root: int, graph: Graph, resolve: Resolver,
 
 def find_node(text: str, graph: Graph) -> int | None:
     """The node a subexpression such as ``"x1*x2"`` computes (inputs by name), or None."""
-    from ..parser import parse
+    from ..parse_fast import parse
 
     f = parse(text, variables=graph.input_names)
     root = f.outputs[0][1]

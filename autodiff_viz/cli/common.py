@@ -344,7 +344,7 @@ def trace_from_args(args: argparse.Namespace) -> Any:
     """
     from ..api import trace
     from ..errors import InputError
-    from ..parser import parse
+    from ..parse_fast import parse
 
     source = read_source(args.expr)
     graph = parse(source, share=not args.no_share)

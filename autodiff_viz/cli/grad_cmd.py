@@ -66,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..api import trace
-    from ..parser import parse
+    from ..parse_fast import parse
 
     graph = parse(read_source(args.expr), share=not args.no_share)
     if args.output is not None:

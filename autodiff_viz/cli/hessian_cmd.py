@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..api import bind_constants
     from ..errors import InputError
-    from ..parser import parse
+    from ..parse_fast import parse
 
     graph = parse(read_source(args.expr))
     at = merge_assignments(args.at)

@@ -29,7 +29,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..graph import Graph
-from ..parser import parse
+from ..parse_fast import parse
 from ..printing import format_number
 from .expressions import random_expression, shape_of
 from .formula import derivative_formula, size

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..errors import LocatedInputError, ParseError, ProblemKeyError
-from ..parser import parse
+from ..parse_fast import parse
 
 KEY_FIELDS = ("title", "notation", "tolerance", "carried_credit", "formulas", "ask",
               "description")
