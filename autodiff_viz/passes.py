@@ -299,10 +299,9 @@ def _flag_nonfinite(flags: dict[int, list[str]], i: int, v: Value, kind: str) ->
 
 
 def _new_nonfinite(d: Value, out: Value, args: list[Value], arrays: bool) -> bool:
-    """Whether the partial ``d`` has an inf or nan that is news: not the node's own value
-    or one of its arguments (those are flagged, or checked, already)."""
-    if not arrays and math.isfinite(d):
-        return False
+    """For a partial ``d`` that may hold an inf or nan (a number that is not finite, or
+    an array): whether that is news, ``d`` not being the node's own value or one of its
+    arguments (those are flagged, or checked, already)."""
     if d is out or any(d is a for a in args):
         return False
     return not arrays or not _finite(d, True)
@@ -706,8 +705,10 @@ def reverse(graph: Graph, p: PrimalRecord, lin: Linearization, output: str | Non
                 sent[i] = tuple(row)
         flags: dict[int, list[str]] = {}
         # an input's own array, sent on as it is (the adjoint of y in x*y is x): checked
-        # finite when the pass began, not summed again
-        given = {id(values[i]) for i in graph.inputs if isinstance(values[i], np.ndarray)}
+        # finite when the pass began, not summed again (the inputs the pass reached only:
+        # its cost stays that of the output's ancestors)
+        given = ({id(values[i]) for i in order if nodes[i].kind == "input"}
+                 if p.batch or tensor else set())
         for i in order:
             v = adjoints.get(i)
             if v is None:  # reached, but no term added: 0
